@@ -1,0 +1,22 @@
+"""gunicorn settings for production (`make serve`). Environment variables override the defaults."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+# Refuse oversized request lines and headers with 400 before Django sees them.
+limit_request_line = 4094
+limit_request_fields = 60
+limit_request_field_size = 8190
+accesslog = "-"
+errorlog = "-"
+# Privacy: no client address (%(h)s), no user agent (%(a)s), no referrer (%(f)s) and no query string
+# (it can hold what someone searched for). Time, method, path, status, size and duration only.
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -108,10 +108,10 @@ def parse_page(path: Path, section: str) -> Page:
         raise ContentError(path, 2, "reviewed must be a date (YYYY-MM-DD)")
     sources = meta["sources"] or []
     if not isinstance(sources, list) or not all(
-        isinstance(s, dict) and isinstance(s.get("url"), str) and s["url"].startswith("https://")
+        isinstance(s, dict) and isinstance(s.get("url"), str) and s["url"].startswith(("https://", "http://"))
         for s in sources
     ):
-        raise ContentError(path, 2, "sources must be a list of {title, url} with https URLs")
+        raise ContentError(path, 2, "sources must be a list of {title, url} with web addresses")
     slug = path.stem.lstrip("_")
     if not SLUG_RE.match(slug):
         raise ContentError(path, 1, "file name must be a slug: lower-case words joined by '-'")

@@ -25,7 +25,7 @@ def _csp_directives(header: str) -> dict[str, list[str]]:
     for part in header.split(";"):
         words = part.split()
         if words:
-            directives[words[0].lower()] = [w for w in words[1:]]
+            directives[words[0].lower()] = list(words[1:])
     return directives
 
 

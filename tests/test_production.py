@@ -102,7 +102,7 @@ def test_plain_http_is_redirected_to_https_on_the_same_host(server):
 
 
 def test_home_page_headers(server):
-    response, body = fetch(server, "/", headers=HTTPS)
+    response, _ = fetch(server, "/", headers=HTTPS)
     assert response.status == 200
     headers = response.headers
     assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains; preload"

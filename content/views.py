@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from content import pages
+from content.qr import qr_svg
 
 SECTION_TITLES = {
     "guides": "Guides",
@@ -35,3 +37,26 @@ def page_detail(request: HttpRequest, section: str, slug: str) -> HttpResponse:
         "content/page_detail.html",
         {"page": page, "section": section, "section_title": SECTION_TITLES[section]},
     )
+
+
+@require_safe
+def gp_handout(request: HttpRequest) -> HttpResponse:
+    """The one-page A4 patient handout: crisis numbers, what the site offers, a QR code to it."""
+    return render(
+        request,
+        "content/handout_detail.html",
+        {
+            "page": pages.get_fragment("gp", "handout"),
+            "qr_code": qr_svg(settings.SITE_URL + "/", title=f"QR code: {settings.SITE_URL}"),
+            "site_address": settings.SITE_URL.split("://", 1)[-1],
+        },
+    )
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    if settings.DISCREET_TITLES:
+        lines = ["User-agent: *", "Disallow: /"]
+    else:
+        lines = ["User-agent: *", "Disallow: /providers/", f"Sitemap: {settings.SITE_URL}/sitemap.xml"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -7,6 +7,7 @@ Usage:
 The output defaults to postcodes.csv next to this script. A summary of dropped and
 changed rows is printed to stderr. See README.md for the rules.
 """
+
 import csv
 import json
 import re
@@ -19,20 +20,22 @@ STATES = {"NSW", "VIC", "QLD", "SA", "WA", "TAS", "NT", "ACT"}
 # plus the offshore places and enclaves that Australia Post files under them.
 MARGIN = 0.3
 AREAS = {
-    "NSW": [(-37.6, -28.1, 140.9, 153.7),
-            (-31.9, -31.3, 158.9, 159.3),     # Lord Howe Island
-            (-29.2, -28.9, 167.8, 168.1)],    # Norfolk Island (postcode 2899)
+    "NSW": [
+        (-37.6, -28.1, 140.9, 153.7),
+        (-31.9, -31.3, 158.9, 159.3),  # Lord Howe Island
+        (-29.2, -28.9, 167.8, 168.1),
+    ],  # Norfolk Island (postcode 2899)
     "VIC": [(-39.2, -33.9, 140.9, 150.0)],
     "QLD": [(-29.2, -9.1, 137.9, 153.6)],
-    "SA":  [(-38.1, -25.9, 129.0, 141.1)],
-    "WA":  [(-35.2, -13.6, 112.9, 129.1),
-            (-10.6, -10.3, 105.5, 105.8),     # Christmas Island
-            (-12.3, -11.8, 96.7, 97.0)],      # Cocos (Keeling) Islands
-    "TAS": [(-43.7, -39.1, 143.8, 148.5),
-            (-54.8, -54.4, 158.7, 159.0)],    # Macquarie Island
-    "NT":  [(-26.1, -10.9, 128.9, 138.1)],
-    "ACT": [(-35.95, -35.1, 148.7, 149.45),
-            (-35.25, -35.05, 150.55, 150.8)],  # Jervis Bay Territory (2540)
+    "SA": [(-38.1, -25.9, 129.0, 141.1)],
+    "WA": [
+        (-35.2, -13.6, 112.9, 129.1),
+        (-10.6, -10.3, 105.5, 105.8),  # Christmas Island
+        (-12.3, -11.8, 96.7, 97.0),
+    ],  # Cocos (Keeling) Islands
+    "TAS": [(-43.7, -39.1, 143.8, 148.5), (-54.8, -54.4, 158.7, 159.0)],  # Macquarie Island
+    "NT": [(-26.1, -10.9, 128.9, 138.1)],
+    "ACT": [(-35.95, -35.1, 148.7, 149.45), (-35.25, -35.05, 150.55, 150.8)],  # Jervis Bay Territory (2540)
 }
 
 KEEP_UPPER = {"ANU", "RAAF", "HMAS", "UNSW", "ADFA", "LPO", "GPO", "PO", "CBD"}
@@ -117,22 +120,27 @@ def main(argv):
         state = str(r.get("state", "")).strip().upper()
         tag = f"id={r.get('id')} {pc} {raw} {state}"
         if not re.fullmatch(r"\d{1,4}", pc):
-            dropped.append(("bad postcode", tag)); continue
+            dropped.append(("bad postcode", tag))
+            continue
         pc = pc.zfill(4)
         if state not in STATES:
-            dropped.append(("invalid state", tag)); continue
+            dropped.append(("invalid state", tag))
+            continue
         if not raw or re.search(r"[a-z][A-Z]{2,}", raw):
-            dropped.append(("malformed locality", tag)); continue
+            dropped.append(("malformed locality", tag))
+            continue
         co = pick_coords(r, state)
         if co is None:
-            dropped.append(("no usable coordinates", tag)); continue
+            dropped.append(("no usable coordinates", tag))
+            continue
         lat, lon, how = co
         if how != "in-state":
             notes.append(("coordinates outside stated state", tag, lat, lon))
         loc = title_case(raw)
         key = (pc, loc.upper(), state)
         if key in seen:
-            dropped.append(("duplicate", tag + f" (kept id={seen[key][0]})")); continue
+            dropped.append(("duplicate", tag + f" (kept id={seen[key][0]})"))
+            continue
         seen[key] = (r.get("id"), [pc, loc, state, f"{round(lat, 4):.4f}", f"{round(lon, 4):.4f}"])
 
     data = sorted((v[1] for v in seen.values()), key=lambda x: (x[0], x[1].upper(), x[2]))

@@ -553,3 +553,28 @@ class ListingReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.get_problem_display()}"
+
+
+# Names for the language codes the directory uses (ISO 639-1, and 639-3 where there is no 639-1 code).
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ar": "Arabic",
+    "zh": "Chinese",
+    "yue": "Cantonese",
+    "cmn": "Mandarin",
+    "vi": "Vietnamese",
+    "el": "Greek",
+    "it": "Italian",
+    "hi": "Hindi",
+    "pa": "Punjabi",
+    "fa": "Persian",
+    "prs": "Dari",
+    "es": "Spanish",
+    "tl": "Tagalog",
+    "ko": "Korean",
+    "tr": "Turkish",
+    "ta": "Tamil",
+    "ne": "Nepali",
+    "so": "Somali",
+    "sgn": "Auslan",
+}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from services_directory.models import (
     AreaScope,
@@ -108,11 +108,24 @@ def organization_upsert(*, slug: str, fields: dict) -> Organization:
     organization = Organization.objects.filter(slug=slug).first() or Organization(
         slug=slug, hsds_id=hsds_id_for("organization", slug)
     )
-    for name, value in fields.items():
-        setattr(organization, name, value)
-    organization.full_clean()
-    organization.save()
+    if _assign(organization, fields):
+        organization.full_clean()
+        organization.save()
     return organization
+
+
+def _assign(instance, fields: dict) -> bool:
+    """Set fields; True when anything changed (so an unchanged re-run does not touch updated_at)."""
+    changed = instance.pk is None
+    for name, value in fields.items():
+        if isinstance(value, models.Model):
+            differs = getattr(instance, f"{name}_id") != value.pk
+        else:
+            differs = getattr(instance, name) != value
+        if differs:
+            setattr(instance, name, value)
+            changed = True
+    return changed
 
 
 @dataclass
@@ -173,11 +186,9 @@ def service_upsert(*, slug: str, organization: Organization, data: ServiceData) 
     service = Service.objects.filter(slug=slug).first() or Service(
         slug=slug, hsds_id=hsds_id_for("service", slug)
     )
-    service.organization = organization
-    for name, value in data.fields.items():
-        setattr(service, name, value)
-    service.full_clean()
-    service.save()
+    if _assign(service, {"organization": organization, **data.fields}):
+        service.full_clean()
+        service.save()
 
     wanted_terms = []
     for taxonomy, codes in data.terms.items():
@@ -309,10 +320,9 @@ def _replace(model, service: Service, rows: list) -> None:
 def location_upsert(*, hsds_id: uuid.UUID, fields: dict, services: Iterable[Service] = ()) -> Location:
     """Create or update a location by HSDS id and link it to the given services."""
     location = Location.objects.filter(hsds_id=hsds_id).first() or Location(hsds_id=hsds_id)
-    for name, value in fields.items():
-        setattr(location, name, value)
-    location.full_clean()
-    location.save()
+    if _assign(location, fields):
+        location.full_clean()
+        location.save()
     for service in services:
         ServiceAtLocation.objects.get_or_create(
             service=service,

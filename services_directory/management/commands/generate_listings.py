@@ -116,7 +116,8 @@ class Command(BaseCommand):
     def delete_synthetic(self) -> int:
         with transaction.atomic():
             Location.objects.filter(organization__is_synthetic=True).delete()
-            deleted, _ = Service.objects.filter(is_synthetic=True).delete()
+            _, per_model = Service.objects.filter(is_synthetic=True).delete()
+            deleted = per_model.get(Service._meta.label, 0)
             Organization.objects.filter(is_synthetic=True).delete()
         return deleted
 

@@ -17,7 +17,7 @@ from services_directory import selectors
 from services_directory.forms import COST_LABELS, ListingReportForm, parse_search, term_choices
 from services_directory.models import LANGUAGE_NAMES, Place, Service
 from services_directory.places import Ambiguous, NotFound, resolve_place
-from services_directory.search import RADIUS_CHOICES, search_services
+from services_directory.search import RADIUS_CHOICES, Filters, search_services
 from services_directory.services import ReportRateLimited, listing_report_create
 from usage.counter import count
 
@@ -144,3 +144,29 @@ def search_debug(request: HttpRequest) -> HttpResponse:
     """Staff only: what a search matched and why (words, synonyms, tsquery, ranks, distances)."""
     context = _search_context(request, explain=True)
     return render(request, "services_directory/search_debug.html", context)
+
+
+@require_safe
+def gp_printable_list(request: HttpRequest) -> HttpResponse:
+    """A printable list of the lines open to everyone and the services near a postcode, for GPs."""
+    near = (request.GET.get("near") or "").strip()[:100]
+    place = resolved = result = None
+    if near:
+        resolved = resolve_place(near)
+        if isinstance(resolved, Place):
+            place = resolved
+            result = search_services(query="", place=place, filters=Filters(), page=1, radius_km=50)
+    if result is None:
+        result = search_services(query="", place=None, filters=Filters(), page=1)
+    return render(
+        request,
+        "services_directory/gp_list.html",
+        {
+            "near": near,
+            "place": place,
+            "ambiguous": resolved if isinstance(resolved, Ambiguous) else None,
+            "not_found": resolved if isinstance(resolved, NotFound) else None,
+            "result": result,
+            "printed_on": timezone.localdate(),
+        },
+    )

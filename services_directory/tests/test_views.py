@@ -4,10 +4,10 @@ import datetime
 import time
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,7 +148,7 @@ def test_demo_listing_page_says_so(client, gazetteer, make_service, settings):
     settings.DEMO = True
     make_service("Example Program", slug="example-program", is_demo=True, at=RICHMOND_VIC)
     body = client.get("/services/example-program/").content.decode()
-    assert "Example listing – not a real service" in body
+    assert "Example listing \u2013 not a real service" in body
     settings.DEMO = False
     assert client.get("/services/example-program/").status_code == 404
 
@@ -158,7 +158,11 @@ def test_unknown_service_is_404(client, listings):
 
 
 def _report(client, slug, **data):
-    payload = {"problem": "phone", "details": "The number rings out.", "form_issued": issue_timestamp(time.time() - 10)}
+    payload = {
+        "problem": "phone",
+        "details": "The number rings out.",
+        "form_issued": issue_timestamp(time.time() - 10),
+    }
     payload.update(data)
     return client.post(f"/services/{slug}/report/", payload, headers={"Origin": "http://testserver"})
 
@@ -219,7 +223,21 @@ PARAM = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.dictionaries(
-        st.sampled_from(["q", "near", "type", "delivery", "audience", "referral", "cost", "language", "open_now", "page", "radius"]),
+        st.sampled_from(
+            [
+                "q",
+                "near",
+                "type",
+                "delivery",
+                "audience",
+                "referral",
+                "cost",
+                "language",
+                "open_now",
+                "page",
+                "radius",
+            ]
+        ),
         PARAM,
         max_size=6,
     )
@@ -227,3 +245,19 @@ PARAM = st.one_of(
 def test_search_view_never_fails(client, listings, data):
     response = client.get("/services/", data)
     assert response.status_code in {200, 400}
+
+
+def test_admin_synonym_edit_takes_effect_at_once(client, listings, django_user_model):
+    from services_directory.models import SearchSynonym
+    from services_directory.search import synonyms_matching
+
+    assert synonyms_matching(["fixing", "myself"]) == []
+    admin = django_user_model.objects.create_superuser("admin", password="x" * 20)
+    client.force_login(admin)
+    response = client.post(
+        "/providers/admin/services_directory/searchsynonym/add/",
+        {"phrase": "  Fixing MYSELF! ", "expands_to": "behaviour change", "is_active": "on", "note": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert SearchSynonym.objects.filter(phrase="fixing myself").exists()
+    assert [s.phrase for s in synonyms_matching(["fixing", "myself"])] == ["fixing myself"]

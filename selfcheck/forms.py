@@ -73,7 +73,10 @@ def _field(question: Question) -> forms.Field:
         label=question.text,
         choices=choices,
         widget=forms.RadioSelect,
-        error_messages={"required": MISSING_ANSWER, "invalid_choice": "Please pick one of the answers shown."},
+        error_messages={
+            "required": MISSING_ANSWER,
+            "invalid_choice": "Please pick one of the answers shown.",
+        },
     )
 
 
@@ -107,7 +110,9 @@ class StepForm(forms.Form):
                 self.add_error(question.id, "Please pick only one answer.")
         unknown = set(self.data) - set(self.fields) - KNOWN_FIELDS
         if unknown:
-            raise forms.ValidationError("This page sent an answer we don't know. Please answer the questions shown.")
+            raise forms.ValidationError(
+                "This page sent an answer we don't know. Please answer the questions shown."
+            )
         return cleaned
 
     def answers(self) -> Answers:
@@ -135,7 +140,9 @@ def step_form(step: Step) -> type[StepForm]:
 
 
 def step_initial(step: Step, answers: Answers) -> dict:
-    return {q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers}
+    return {
+        q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers
+    }
 
 
 class PlanForm(forms.Form):

@@ -29,7 +29,7 @@ class BadState(ValueError):
 
 @dataclass(frozen=True)
 class State:
-    step: int  # the index of the step the page shows
+    step: int  # the page that posted: 0 the intro, 1..N a step, N + 1 the result
     answers: Answers
 
 
@@ -50,7 +50,7 @@ def state_read(*, token: str, questionnaire: Questionnaire) -> State:
     if not isinstance(payload, dict) or payload.get("v") != questionnaire.id:
         raise BadState("version")
     step = payload.get("s")
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(questionnaire.steps):
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(questionnaire.steps) + 1:
         raise BadState("step")
     try:
         answers = answers_validate(payload.get("a"), questionnaire=questionnaire, complete=False)

@@ -6,6 +6,7 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("providers/admin/", admin.site.urls),
+    path("providers/", include("providers.urls")),
     path("check/", include("selfcheck.urls")),
     path("services/", include("services_directory.urls")),
     path("stats/", include("usage.urls")),

@@ -9,7 +9,15 @@ from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from providers.models import ProviderMembership
-from services_directory.models import Organization
+from services_directory.models import (
+    Closure,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+)
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -47,3 +55,43 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganizationFactory)
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Test Service {n}")
+    slug = factory.Sequence(lambda n: f"test-service-{n}")
+    summary = "A test service."
+    description = "A test service for the portal tests."
+    source_url = "https://example.org/source"
+    last_verified = datetime.date(2026, 1, 1)
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Office {n}")
+    address_1 = "1 Test Street"
+    city = "Melbourne"
+    state_province = "VIC"
+    postal_code = "3000"
+
+
+def listing(organisation) -> Service:
+    """A service with a location, a phone, weekday hours and a closure."""
+    service = ServiceFactory(organization=organisation)
+    location = LocationFactory(organization=organisation)
+    ServiceAtLocation.objects.create(service=service, location=location)
+    Phone.objects.create(service=service, number="03 9123 4567", description="Intake")
+    Schedule.objects.create(
+        service=service, byday="MO,TU,WE,TH,FR", opens_at=datetime.time(9), closes_at=datetime.time(17)
+    )
+    Closure.objects.create(
+        service=service, starts_on=datetime.date(2026, 12, 24), ends_on=datetime.date(2027, 1, 2)
+    )
+    return service

@@ -109,7 +109,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         # Inline SVG with presentation attributes only: the CSP allows no style attributes.
-        "qr_svg": qr.svg_inline(scale=5, border=2, title="QR code to scan with your authenticator app"),
+        "qr_svg": qr.svg_inline(border=2, omitsize=True, title="QR code to scan with your authenticator app"),
         "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
         "replacing": has_device,
     }

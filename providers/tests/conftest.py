@@ -57,3 +57,9 @@ def staff_user(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The real hasher is slow on purpose; the matrix builds hundreds of accounts."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

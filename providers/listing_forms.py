@@ -84,6 +84,15 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M")
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker; it only accepts ISO dates as its value."""
+
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
 class ScheduleForm(forms.Form):
     days = forms.MultipleChoiceField(
         label="Days", choices=list(DAYS.items()), widget=forms.CheckboxSelectMultiple
@@ -121,10 +130,8 @@ class ScheduleForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    starts_on = forms.DateField(label="Closed from", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(
-        label="Closed until (last day closed)", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = forms.DateField(label="Closed from", widget=DateInput())
+    ends_on = forms.DateField(label="Closed until (last day closed)", widget=DateInput())
     description = text("Reason", 200, help_text='For example "Christmas break".')
 
     def clean(self):

@@ -41,4 +41,9 @@ class PortalSessionMiddleware:
                 messages.info(request, f"You were signed out after {reason}. Please sign in again.")
             else:
                 request.session[SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if is_provider_path(request.path_info):
+            # Under "no-referrer" browsers send "Origin: null" with every POST, and Django's CSRF
+            # check refuses it. "same-origin" still sends nothing to other sites.
+            response.headers["Referrer-Policy"] = "same-origin"
+        return response

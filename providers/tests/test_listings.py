@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -350,3 +351,57 @@ def test_withdraw(provider_a, service):
 
 def test_history_user_model_is_the_auth_user():
     assert get_user_model().__name__ == "User"
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would send for the first POST form on a page (without pressing a button)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._textarea = None
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.setdefault(name, []).append(a.get("value", "on" if a.get("type") == "checkbox" else ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data.setdefault(name, []).append("")
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.setdefault(self._select, []).append(a.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+
+@pytest.mark.parametrize("kind", ["service", "location"])
+def test_the_form_as_rendered_round_trips_unchanged(provider_a, service, kind):
+    """What the browser sends back untouched must parse to the published listing (dates, times, choices)."""
+    client = signed_in(provider_a)
+    if kind == "service":
+        url = f"/providers/services/{service.pk}/edit/"
+    else:
+        url = f"/providers/locations/{service.service_at_locations.get().location_id}/edit/"
+    page = client.get(url).content.decode()
+    assert kind == "location" or ('value="2026-12-24"' in page and 'value="09:00"' in page)
+    parser = _FormFields()
+    parser.feed(page.split('<main id="main"', 1)[1])
+    data = {k: v for k, v in parser.data.items() if k != "csrfmiddlewaretoken"}
+    data["action"] = ["submit"]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "You have not changed anything" in response.content.decode()

@@ -48,7 +48,12 @@ def test_portal_cookies_are_secure_prefixed_httponly_lax_and_scoped(tmp_path: Pa
         STATIC_ROOT=str(tmp_path / "static"),
     )
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-c", SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])

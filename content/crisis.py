@@ -18,7 +18,7 @@ CRISIS_LINE = CrisisContact(
     number="1300 78 99 78",
     tel="1300789978",
     hours="24/7",
-    source_url="https://mensline.org.au/",
+    source_url="https://mensline.org.au/family-violence/abuse-and-domestic-violence/",
     verified="2026-11-28",
 )
 
@@ -36,6 +36,6 @@ MENS_REFERRAL_SERVICE = CrisisContact(
     number="1300 766 491",
     tel="1300766491",
     hours="see the service page",
-    source_url="https://ntv.org.au/get-help/",
+    source_url="https://ntv.org.au/get-help/getting-support",
     verified="2026-11-28",
 )

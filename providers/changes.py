@@ -26,6 +26,7 @@ from providers.listing import (
 )
 from providers.models import ChangeRequest
 from services_directory.models import Closure, Location, Phone, Schedule, Service, ServiceAtLocation
+from services_directory.services import search_vector_refresh
 
 Status = ChangeRequest.Status
 Kind = ChangeRequest.Kind
@@ -264,6 +265,8 @@ def change_request_approve(
             raise Conflict(clashes)
         snapshot = merged(base=change.base, proposed=change.proposed, current=current)
         _apply_location(location=location, snapshot=snapshot, user=reviewer, reason=history_reason)
+    if change.result_service is not None:
+        search_vector_refresh(service_ids=[change.result_service.pk])
     change.status = Status.APPROVED
     change.reviewed_by = reviewer
     change.reviewed_at = timezone.now()

@@ -48,7 +48,7 @@ def service_views(*, service: Service, days: int = 30) -> str:
     since = timezone.localdate() - timedelta(days=days)
     total = (
         UsageCount.objects.filter(
-            event="listing_view", dimension=f"service={service.slug}", date__gte=since
+            event="listing_view", dimension=f"service={service.slug[:60]}", date__gte=since
         ).aggregate(total=Sum("count"))["total"]
         or 0
     )

@@ -44,6 +44,7 @@ MATRIX = {
     "moderation_list": ("get", "/providers/staff/changes/", [SIGN_IN, CHALLENGE, 403, 403, 200, 200]),
     "moderation_detail": ("get", "/providers/staff/changes/{change}/", [SIGN_IN, CHALLENGE, 403, 403, 200, 200]),
     "invitation_list": ("get", "/providers/staff/invitations/", [SIGN_IN, CHALLENGE, 403, 403, 200, 200]),
+    "search-debug": ("get", "/providers/search-debug/", [SIGN_IN, CHALLENGE, 403, 403, 200, 200]),
     "invitation_revoke": ("post", "/providers/staff/invitations/{invitation}/revoke/", [SIGN_IN, CHALLENGE, 403, 403, GOES_ON, GOES_ON]),
 }  # fmt: skip
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from providers.models import Invitation, ProviderMembership
+from providers.models import ChangeRequest, Invitation, ProviderMembership
 
 
 @admin.register(ProviderMembership)
@@ -20,4 +20,20 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Invitation._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    """Read-only here: review happens in the portal's queue, which applies changes safely."""
+
+    list_display = ["pk", "kind", "organisation", "status", "created_by", "submitted_at", "reviewed_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["organisation__name", "service__name", "created_by__username"]
+    readonly_fields = [f.name for f in ChangeRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

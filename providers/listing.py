@@ -82,7 +82,7 @@ def snapshot_version(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _row_text(part: str, row: dict) -> str:
+def row_text(part: str, row: dict) -> str:
     if part == "phones":
         return " \u2013 ".join(v for v in (row["number"], row["description"]) if v)
     if part == "schedules":
@@ -130,8 +130,8 @@ def differences(before: dict, after: dict) -> list[Difference]:
                 Difference(
                     part,
                     label,
-                    [_row_text(part, row) for row in before.get(part, [])],
-                    [_row_text(part, row) for row in after[part]],
+                    [row_text(part, row) for row in before.get(part, [])],
+                    [row_text(part, row) for row in after[part]],
                 )
             )
     return result

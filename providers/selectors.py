@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from providers.listing import row_text, service_snapshot
 from providers.models import ChangeRequest, Invitation
 from services_directory.models import Location, Organization, Service
 from usage.models import UsageCount
@@ -56,11 +57,12 @@ def service_views(*, service: Service, days: int = 30) -> str:
 
 
 def service_page(*, service: Service) -> dict:
+    snapshot = service_snapshot(service)
     return {
         "service": service,
         "phones": service.phones.all(),
-        "schedules": service.schedules.order_by("id"),
-        "closures": service.closures.all(),
+        "hours": [row_text("schedules", row) for row in snapshot["schedules"]],
+        "closures": [row_text("closures", row) for row in snapshot["closures"]],
         "locations": Location.objects.filter(service_at_locations__service=service),
         "changes": service.change_requests.exclude(status=ChangeRequest.Status.WITHDRAWN).select_related(
             "created_by"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -125,6 +127,12 @@ def _check(response, expected, path):
         assert not response.url.startswith("/providers/sign-in/?next="), response.url
     else:
         assert response.status_code == expected, (path, response.status_code)
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        html = response.content.decode()
+        # The CSP allows no inline styles or scripts: a page that relied on them would break.
+        assert " style=" not in html and "<style" not in html, path
+        assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [], path
+        assert response["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -11,6 +11,7 @@ of the snapshot it was opened from, so a stale submission is caught.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -82,6 +83,11 @@ def snapshot_version(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _day(iso: str) -> str:
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
 def row_text(part: str, row: dict) -> str:
     if part == "phones":
         return " \u2013 ".join(v for v in (row["number"], row["description"]) if v)
@@ -91,7 +97,7 @@ def row_text(part: str, row: dict) -> str:
         text = f"{days} {row['opens_at']}\u2013{row['closes_at']}{overnight}"
         return f"{text} ({row['description']})" if row.get("description") else text
     if part == "closures":
-        text = f"{row['starts_on']} to {row['ends_on']}"
+        text = f"{_day(row['starts_on'])} to {_day(row['ends_on'])}"
         return f"{text}: {row['description']}" if row.get("description") else text
     raise ValueError(part)
 

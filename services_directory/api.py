@@ -8,20 +8,22 @@ for GET, `Cross-Origin-Resource-Policy: cross-origin`) and set no cookies.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from services_directory.hsds import selectors, serialize
-from services_directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL
+from services_directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL, bundled_openapi
 from services_directory.models import Taxonomy
-from services_directory.places import is_valid_postcode, normalise_postcode
+from services_directory.places import PlaceError, is_valid_postcode, normalise_postcode
 from usage.counter import count
 
 DEFAULT_PER_PAGE = 50
@@ -54,8 +56,8 @@ def _api_headers(response: HttpResponse, method: str) -> HttpResponse:
     return response
 
 
-def hsds_endpoint(view: Callable[..., dict]) -> Callable[..., HttpResponse]:
-    """Turn a view returning a dict into a read-only JSON endpoint with the API's headers and errors."""
+def hsds_endpoint(view: Callable[..., dict | HttpResponse]) -> Callable[..., HttpResponse]:
+    """Turn a view returning a dict (or a finished response) into a read-only JSON endpoint with the API's headers and errors."""
 
     @csrf_exempt  # read-only and cookie-free: nothing to forge
     @wraps(view)
@@ -76,7 +78,9 @@ def hsds_endpoint(view: Callable[..., dict]) -> Callable[..., HttpResponse]:
             except Http404:
                 response = _error("Not found.", 404)
             else:
-                response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+                if not isinstance(data, HttpResponse):
+                    data = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+                response = data
                 count("visit", section="api")
         return _api_headers(response, request.method)
 
@@ -186,10 +190,34 @@ def root(request: HttpRequest) -> dict:
     return {
         "version": HSDS_VERSION,
         "profile": "https://openreferral.org/",
-        "openapi_url": OPENAPI_URL,
+        "openapi_url": request.build_absolute_uri(reverse("hsds_api:openapi")),
         "title": f"{settings.SITE_NAME} services directory (HSDS {HSDS_VERSION})",
         "licence": "Listings may be reused with attribution; see the documentation.",
     }
+
+
+@cache
+def _openapi_document() -> bytes:
+    doc = bundled_openapi(corrected=True)
+    doc["info"] = {
+        "title": f"{settings.SITE_NAME} services directory: HSDS {HSDS_VERSION} API",
+        "version": HSDS_VERSION,
+        "summary": "Read-only open data about services for men who want to change how they treat family.",
+        "description": (
+            f"The Open Referral HSDS {HSDS_VERSION} API (official description {OPENAPI_URL}, bundled so "
+            "that it needs no network, with one correction: GET /service_at_locations/{id} returns a "
+            "service at location). Licence of the description: CC BY-SA 4.0, Open Referral."
+        ),
+        "license": {"name": "CC BY-SA 4.0", "url": "https://creativecommons.org/licenses/by-sa/4.0/"},
+    }
+    doc["servers"] = [{"url": "/api/hsds"}]
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@hsds_endpoint
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """The official HSDS 3.0 openapi.json, bundled (about 3 MB: the official compiled schemas)."""
+    return HttpResponse(_openapi_document(), content_type="application/json")
 
 
 @hsds_endpoint
@@ -281,7 +309,10 @@ def service_at_location_list(request: HttpRequest) -> dict:
     proximity = params.integer("proximity", 0, 1, MAX_PROXIMITY_M) if params.query.get("proximity") else None
     qs = selectors.services_filter(selectors.public_service_at_locations(), prefix="service__", **filters)
     if postcode_text:
-        postcode = normalise_postcode(postcode_text)
+        try:
+            postcode = normalise_postcode(postcode_text)
+        except PlaceError:
+            postcode = ""
         if not is_valid_postcode(postcode):
             raise ApiError("postcode must be an Australian postcode (four digits).")
         place = selectors.place_for_postcode(postcode)

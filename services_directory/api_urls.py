@@ -7,6 +7,7 @@ from services_directory import api
 app_name = "hsds_api"
 urlpatterns = [
     path("", api.root, name="root"),
+    path("openapi.json", api.openapi_document, name="openapi"),
     path("services", api.service_list, name="services"),
     path("services/<str:id>", api.service_detail, name="service"),
     path("organizations", api.organization_list, name="organizations"),

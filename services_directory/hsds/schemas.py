@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from urllib.parse import urljoin
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
@@ -57,3 +58,51 @@ def validator(name: str) -> Draft202012Validator:
 @cache
 def openapi() -> dict:
     return json.loads((SCHEMA_DIR / "openapi.json").read_text(encoding="utf-8"))
+
+
+# The official 3.0 openapi.json describes GET /service_at_locations/{id} with the *service* schema, which a
+# service-at-location cannot satisfy (it has no name or status). This is the one correction we serve.
+CORRECTIONS = {
+    ("/service_at_locations/{id}", "compiled/service.json"): "compiled/service_at_location.json",
+}
+
+
+def _component_name(url: str) -> str:
+    return url.removeprefix(BASE_URL).removesuffix(".json").replace("/", "_")
+
+
+def bundled_openapi(*, corrected: bool = True) -> dict:
+    """openapi.json with every remote `$ref` replaced by a local `#/components/schemas/...` copy.
+
+    The result needs no network to resolve, so any OpenAPI tool (schemathesis, a client generator) can
+    read it. With `corrected`, the known mistake listed in CORRECTIONS is fixed.
+    """
+    doc = json.loads(json.dumps(openapi()))
+    components = doc.setdefault("components", {}).setdefault("schemas", {})
+
+    def rewrite(node, base: str | None):
+        if isinstance(node, list):
+            return [rewrite(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: rewrite(value, base) for key, value in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            url, _, fragment = urljoin(base or OPENAPI_URL, ref).partition("#")
+            if fragment:
+                raise ValueError(f"unexpected fragment in {ref!r}")
+            name = _component_name(url)
+            if name not in components:
+                components[name] = {}  # placeholder: stops recursion on cycles
+                components[name] = rewrite(registry().contents(url), url)
+            node["$ref"] = f"#/components/schemas/{name}"
+        return node
+
+    paths = doc["paths"]
+    if corrected:
+        for (path, wrong), right in CORRECTIONS.items():
+            schema_ref = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            if schema_ref.get("$ref") == schema_url(wrong):
+                schema_ref["$ref"] = schema_url(right)
+    doc["paths"] = rewrite(paths, None)
+    return doc

@@ -12,7 +12,7 @@ import math
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from services_directory.models import (
     AreaScope,
@@ -159,13 +159,23 @@ def near_postcode(
     if proximity_m is None:
         has_area = Exists(ServiceArea.objects.filter(service=OuterRef("service")))
         covers = Exists(ServiceArea.objects.filter(coverage, service=OuterRef("service")))
+        within_radius = Exists(
+            ServiceArea.objects.filter(
+                service=OuterRef("service"),
+                scope=AreaScope.RADIUS,
+                latitude__isnull=False,
+                radius_km__isnull=False,
+            )
+            .alias(km=great_circle_km(place.latitude, place.longitude, "latitude", "longitude"))
+            .filter(km__lte=F("radius_km"))
+        )
         # A service without a service area serves the people near its locations: within 50 km.
         south, north, west, east = bounding_box(place.latitude, place.longitude, 50)
         near = Q(
             location__latitude__range=(south, north),
             location__longitude__range=(west, east),
         )
-        return qs.filter(Q(covers) | (~Q(has_area) & near))
+        return qs.filter(Q(covers) | Q(within_radius) | (~Q(has_area) & near))
     km = proximity_m / 1000
     south, north, west, east = bounding_box(place.latitude, place.longitude, km)
     return (

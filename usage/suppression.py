@@ -89,9 +89,9 @@ def exposed(values: Mapping[str, int], cells: Mapping[str, Status], total: Statu
     """Hidden cells an attacker could pin down (or narrow, for "<5" cells) from the published table."""
     weak = []
     for key, (low, high) in feasible_ranges(values, cells, total).items():
-        if cells[key] is Status.PRIMARY and (low > 1 or high < THRESHOLD - 1):
-            weak.append(key)
-        elif cells[key] is Status.SECONDARY and high - low < 1:
+        narrowed = low > 1 or high < THRESHOLD - 1
+        pinned = high - low < 1
+        if (cells[key] is Status.PRIMARY and narrowed) or (cells[key] is not Status.PRIMARY and pinned):
             weak.append(key)
     return weak
 
@@ -112,5 +112,5 @@ def suppress(values: Mapping[str, int]) -> Published:
         elif total is Status.SHOWN:
             total = Status.SECONDARY
         else:
-            return Published({key: Status.WITHHELD for key in values}, Status.WITHHELD)
+            return Published(dict.fromkeys(values, Status.WITHHELD), Status.WITHHELD)
     return Published(cells, total)

@@ -115,7 +115,7 @@ def test_suppression_only_hides_what_it_must(values):
         # Only "<5" cells and no room: the total goes.
         ({"a": 4, "b": 4, "c": 4}, {"a": "primary", "b": "primary", "c": "primary"}, "secondary"),
         # A total under 5 made of four 1s would reveal each: nothing is published.
-        ({"a": 1, "b": 1, "c": 1, "d": 1}, {k: "withheld" for k in "abcd"}, "withheld"),
+        ({"a": 1, "b": 1, "c": 1, "d": 1}, dict.fromkeys("abcd", "withheld"), "withheld"),
         ({"a": 0, "b": 0}, {"a": "shown", "b": "shown"}, "shown"),
     ],
 )

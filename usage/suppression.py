@@ -5,8 +5,8 @@ A one-way table (counts by category, plus their total) is published with:
 * **primary suppression**: a count from 1 to 4 is shown as "<5";
 * **secondary suppression**: further cells are hidden ("n.p.", not published) so that no "<5" cell
   can be worked out from the total and the visible cells. The smallest visible counts are hidden
-  first, which loses the least information; if that is not enough the total is hidden; for a table so
-  small that even that leaves a cell exposed, nothing in it is published.
+  first, which loses the least information; if that is not enough the total is hidden (only where it
+  is published nowhere else) or, failing that, nothing in the table is published.
 
 "Worked out" is judged as an attacker would: they know every visible count, the total (or that it
 is "<5" / at least 5), that a "<5" cell is between 1 and 4 and that an "n.p." cell is 5 or more.
@@ -96,8 +96,14 @@ def exposed(values: Mapping[str, int], cells: Mapping[str, Status], total: Statu
     return weak
 
 
-def suppress(values: Mapping[str, int]) -> Published:
-    """Decide which cells of a one-way table (and whether its total) may be published."""
+def suppress(values: Mapping[str, int], *, total_can_be_hidden: bool = False) -> Published:
+    """Decide which cells of a one-way table (and whether its total) may be published.
+
+    Several published tables often share one total (visits by hour and by weekday and by month), so
+    hiding it in one would not hide it at all: by default a table that cannot be protected otherwise
+    is withheld instead. Pass `total_can_be_hidden=True` only for a table whose total appears nowhere
+    else.
+    """
     if any(value < 0 for value in values.values()):
         raise ValueError("counts cannot be negative")
     total_value = sum(values.values())
@@ -109,8 +115,8 @@ def suppress(values: Mapping[str, int]) -> Published:
         )
         if candidates:
             cells[candidates[0][1]] = Status.SECONDARY
-        elif total is Status.SHOWN:
+        elif total is Status.SHOWN and total_can_be_hidden:
             total = Status.SECONDARY
         else:
-            return Published(dict.fromkeys(values, Status.WITHHELD), Status.WITHHELD)
+            return Published(dict.fromkeys(values, Status.WITHHELD), total)
     return Published(cells, total)

@@ -57,10 +57,10 @@ tables = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
-@given(tables)
-def test_no_hidden_count_can_be_worked_out(values):
-    published = suppress(values)
+@settings(max_examples=500, deadline=None)
+@given(tables, st.booleans())
+def test_no_hidden_count_can_be_worked_out(values, total_can_be_hidden):
+    published = suppress(values, total_can_be_hidden=total_can_be_hidden)
     possible = possible_values(values, published)
     for key, value in values.items():
         status = published.cells[key]
@@ -74,12 +74,14 @@ def test_no_hidden_count_can_be_worked_out(values):
 
 
 @settings(max_examples=400, deadline=None)
-@given(tables)
-def test_a_lone_hidden_cell_never_sits_beside_a_published_total(values):
-    published = suppress(values)
+@given(tables, st.booleans())
+def test_a_lone_hidden_cell_never_sits_beside_a_published_total(values, total_can_be_hidden):
+    published = suppress(values, total_can_be_hidden=total_can_be_hidden)
     hidden = [key for key, status in published.cells.items() if status is not Status.SHOWN]
     if len(hidden) == 1:
         assert published.total is not Status.SHOWN
+    if not total_can_be_hidden:
+        assert published.total in {Status.SHOWN, Status.PRIMARY}, "a shared total is never hidden"
     if published.total is Status.SHOWN and hidden:
         # The sum of the hidden cells is known; it must not pin down their smallest possible sum.
         assert len(hidden) >= 2
@@ -93,34 +95,37 @@ def test_suppression_only_hides_what_it_must(values):
     for key, value in values.items():
         if published.cells[key] is Status.SHOWN:
             assert value == 0 or value >= THRESHOLD
-        if value == 0 and published.total is not Status.WITHHELD:
+        if value == 0 and Status.WITHHELD not in published.cells.values():
             assert published.cells[key] is Status.SHOWN
 
 
 @pytest.mark.parametrize(
-    ("values", "cells", "total"),
+    ("values", "cells", "total", "total_can_be_hidden"),
     [
-        ({"a": 10, "b": 20}, {"a": "shown", "b": "shown"}, "shown"),
+        ({"a": 10, "b": 20}, {"a": "shown", "b": "shown"}, "shown", False),
         # One "<5" beside a total: the smallest other count is hidden too.
-        ({"a": 3, "b": 20, "c": 50}, {"a": "primary", "b": "secondary", "c": "shown"}, "shown"),
+        ({"a": 3, "b": 20, "c": 50}, {"a": "primary", "b": "secondary", "c": "shown"}, "shown", False),
         # The hidden cells must leave room for 1-4: with 6 alone, the hidden sum 7 = "<5" + "5 or more"
         # would show the "<5" is 1 or 2. So 7 is hidden too.
         (
             {"a": 1, "b": 6, "c": 7, "d": 50},
             {"a": "primary", "b": "secondary", "c": "secondary", "d": "shown"},
             "shown",
+            False,
         ),
         # Two "<5" cells with room between them protect each other.
-        ({"a": 2, "b": 3, "c": 40}, {"a": "primary", "b": "primary", "c": "shown"}, "shown"),
-        # Only "<5" cells and no room: the total goes.
-        ({"a": 4, "b": 4, "c": 4}, {"a": "primary", "b": "primary", "c": "primary"}, "secondary"),
+        ({"a": 2, "b": 3, "c": 40}, {"a": "primary", "b": "primary", "c": "shown"}, "shown", False),
+        # Only "<5" cells and no room: the total goes, where it is published nowhere else ...
+        ({"a": 4, "b": 4, "c": 4}, {"a": "primary", "b": "primary", "c": "primary"}, "secondary", True),
+        # ... and otherwise nothing in the table is published.
+        ({"a": 4, "b": 4, "c": 4}, dict.fromkeys("abc", "withheld"), "shown", False),
         # A total under 5 made of four 1s would reveal each: nothing is published.
-        ({"a": 1, "b": 1, "c": 1, "d": 1}, dict.fromkeys("abcd", "withheld"), "withheld"),
-        ({"a": 0, "b": 0}, {"a": "shown", "b": "shown"}, "shown"),
+        ({"a": 1, "b": 1, "c": 1, "d": 1}, dict.fromkeys("abcd", "withheld"), "primary", True),
+        ({"a": 0, "b": 0}, {"a": "shown", "b": "shown"}, "shown", False),
     ],
 )
-def test_worked_examples(values, cells, total):
-    published = suppress(values)
+def test_worked_examples(values, cells, total, total_can_be_hidden):
+    published = suppress(values, total_can_be_hidden=total_can_be_hidden)
     assert {key: str(status) for key, status in published.cells.items()} == cells
     assert str(published.total) == total
 

@@ -40,28 +40,10 @@ def test_usage_batch_keys_are_kept_30_days():
     assert retention_purge(now=NOW)["usage.UsageBatch"] == 0, "a second run deletes nothing more"
 
 
-@pytest.mark.skipif(not installed("services_directory.ListingReport"), reason="arrives with the directory")
-def test_handled_listing_reports_are_kept_12_months_and_open_ones_always():
-    from services_directory.models import ListingReport, Service
-
-    service = Service.objects.first()
-    if service is None:
-        pytest.skip("needs a service; the directory's factories arrive with it")
-    handled_old = ListingReport.objects.create(service=service, problem="phone", status="handled")
-    handled_recent = ListingReport.objects.create(service=service, problem="phone", status="handled")
-    open_old = ListingReport.objects.create(service=service, problem="phone", status="new")
-    ListingReport.objects.filter(pk=handled_old.pk).update(handled_at=days_ago(366))
-    ListingReport.objects.filter(pk=handled_recent.pk).update(handled_at=days_ago(300))
-    ListingReport.objects.filter(pk=open_old.pk).update(created_at=days_ago(800))
-
-    retention_purge(now=NOW)
-
-    assert set(ListingReport.objects.values_list("pk", flat=True)) == {handled_recent.pk, open_old.pk}
-
-
 @pytest.mark.skipif(not installed("providers.Invitation"), reason="arrives with the portal")
 def test_invitations_go_30_days_after_they_expire():
     from providers.models import Invitation
+
     from services_directory.models import Organization
 
     organisation = Organization.objects.first()

@@ -30,6 +30,11 @@ DIMENSION_VALUE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 NO_HOUR = "day"
 
 
+def counter_slug(key: str) -> str:
+    """A key (such as a questionnaire's barrier key) as a counter value: counters take no underscores."""
+    return key.replace("_", "-")
+
+
 class UnknownCounter(ValueError):
     """A programming error: an event or dimension not declared in usage.events."""
 

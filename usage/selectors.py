@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.utils import timezone
 
-from usage.counter import AUSTRALIAN_TIME
+from usage.counter import AUSTRALIAN_TIME, counter_slug
 from usage.events import EVENTS, STATES
 from usage.models import UsageCount
 from usage.suppression import Status, display, suppress
@@ -138,6 +138,25 @@ def _by_dimension(counts: Sequence[dict], event: str, name: str) -> dict[str, in
     }
 
 
+def _selfcheck_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Plain labels of the self-check's barriers and result bands, in the questionnaire's order."""
+    from selfcheck.questionnaire import questionnaire_current
+
+    questionnaire = questionnaire_current()
+    barriers = {counter_slug(key): barrier.label for key, barrier in questionnaire.barriers.items()}
+    bands = {
+        counter_slug(band.key): band.title for band in sorted(questionnaire.bands, key=lambda band: band.rank)
+    }
+    return barriers, bands
+
+
+def _labelled(labels: dict[str, str], counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Every known category (zeros too), then any counted under an older questionnaire."""
+    cells = [(code, label, counts.get(code, 0)) for code, label in labels.items()]
+    cells += [(code, humanise(code), n) for code, n in sorted(counts.items()) if code not in labels]
+    return cells
+
+
 def public_statistics(*, today: datetime.date | None = None) -> Statistics:
     """Every published table for the last 12 months. Runs four queries."""
     today = today or timezone.localdate(timezone=AUSTRALIAN_TIME)
@@ -209,12 +228,13 @@ def public_statistics(*, today: datetime.date | None = None) -> Statistics:
         notes="Only searches near a place in Australia have a state.",
     )
     barriers = _by_dimension(dimensional, "check_barrier", "barrier")
+    barrier_labels, band_labels = _selfcheck_labels()
     tables["check_barrier"] = table_build(
         slug="check_barrier",
         title="What stops men reaching out",
         category="barrier",
         measure="Times chosen",
-        cells=((code, humanise(code), n) for code, n in sorted(barriers.items())),
+        cells=_labelled(barrier_labels, barriers),
         notes="At the end of the self-check a man may choose what makes it hard to get help. "
         "He can choose more than one, so the total is choices, not men.",
     )
@@ -224,7 +244,7 @@ def public_statistics(*, today: datetime.date | None = None) -> Statistics:
         title="Self-check results",
         category="band",
         measure="Self-checks",
-        cells=((code, humanise(code), n) for code, n in sorted(bands.items())),
+        cells=_labelled(band_labels, bands),
     )
     return Statistics(start=start, end=end, tables=tables)
 
@@ -237,7 +257,8 @@ def listing_view_counts(*, service_slugs: Sequence[str], today: datetime.date | 
     """
     today = today or timezone.localdate(timezone=AUSTRALIAN_TIME)
     start, end = statistics_period(today=today)
-    dimensions = {f"service={slug}": slug for slug in service_slugs}
+    # Listing views are counted under the first 60 characters of the slug (a counter value's limit).
+    dimensions = {f"service={slug[:60]}": slug for slug in service_slugs}
     views = dict(
         UsageCount.objects.filter(
             event="listing_view", dimension__in=dimensions, date__gte=start, date__lte=end

@@ -34,7 +34,7 @@ def counts(settings):
         cells[(day, None, "check_started", "")] = 2
     for state, n in {"NSW": 120, "VIC": 90, "TAS": 3, "NT": 7, "ACT": 40}.items():
         cells[(TODAY, None, "search", f"state={state}")] = n
-    for barrier, n in {"fear-of-police": 50, "shame": 30, "cost": 2}.items():
+    for barrier, n in {"police-court": 50, "what-people-think": 30, "cost": 2}.items():
         cells[(TODAY, None, "check_barrier", f"barrier={barrier}")] = n
     cells[(TODAY - datetime.timedelta(days=400), None, "search", "state=SA")] = 500  # too old to show
     usage_counts_add(counts=cells)
@@ -65,8 +65,11 @@ def test_small_counts_and_what_would_reveal_them_are_hidden(counts):
     assert states["ACT"].display == "40"
     assert states["SA"].display == "0", "a count from 400 days ago is outside the period"
     assert tables["search_by_state"].total.display == "260"
-    barriers = {row.key: row.display for row in tables["check_barrier"].rows}
-    assert barriers == {"cost": "<5", "fear-of-police": "50", "shame": "n.p."}
+    barriers = {row.key: row.display for row in tables["check_barrier"].rows if row.count}
+    assert barriers == {"cost": "<5", "police-court": "50", "what-people-think": "n.p."}
+    labels = {row.key: row.label for row in tables["check_barrier"].rows}
+    assert labels["police-court"] == "I'm worried about police or court"
+    assert [row.key for row in tables["check_band"].rows][0] == "nothing-now", "bands in order"
 
 
 def test_every_published_table_is_suppressed(counts):

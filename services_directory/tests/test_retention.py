@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from config.retention import retention_purge
-from services_directory.models import ListingReport
+from services_directory.models import ListingReport, Service
 
 NOW = timezone.now()
 
@@ -29,3 +29,17 @@ def test_handled_listing_reports_are_kept_12_months_and_open_ones_until_handled(
     assert retention_purge(now=NOW)["services_directory.ListingReport"] == 2
     assert set(ListingReport.objects.values_list("pk", flat=True)) == {handled_recent.pk, open_old.pk}
     assert retention_purge(now=NOW)["services_directory.ListingReport"] == 0
+
+
+@pytest.mark.skipif(not hasattr(Service, "history"), reason="listing history arrives with the portal")
+@pytest.mark.django_db
+def test_audit_history_is_kept_24_months(make_service):
+    service = make_service()
+    history = Service.history.model  # wherever the portal registers it
+    assert history.objects.filter(id=service.pk).exists(), "the change was audited"
+    history.objects.filter(id=service.pk).update(history_date=days_ago(731))
+    service.name = "Renamed program"
+    service.save()  # a recent change, kept
+    deleted = retention_purge(now=NOW)
+    assert deleted[history._meta.label] >= 1
+    assert list(history.objects.filter(id=service.pk).values_list("name", flat=True)) == ["Renamed program"]

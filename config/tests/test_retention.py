@@ -42,22 +42,27 @@ def test_usage_batch_keys_are_kept_30_days():
 
 @pytest.mark.skipif(not installed("providers.Invitation"), reason="arrives with the portal")
 def test_invitations_go_30_days_after_they_expire():
-    from providers.models import Invitation
+    from services_directory.services import organization_upsert
 
-    from services_directory.models import Organization
-
-    organisation = Organization.objects.first()
-    if organisation is None:
-        pytest.skip("needs an organisation")
-    gone = Invitation.objects.create(
+    invitation = apps.get_model("providers", "Invitation")
+    organisation = organization_upsert(
+        slug="retention-test",
+        fields={
+            "name": "Retention test",
+            "description": "An organisation.",
+            "source_url": "https://example.org/",
+            "last_verified": NOW.date(),
+        },
+    )
+    gone = invitation.objects.create(
         email="a@example.org", organisation=organisation, token_hash="a" * 64, expires_at=days_ago(31)
     )
-    kept = Invitation.objects.create(
+    kept = invitation.objects.create(
         email="b@example.org", organisation=organisation, token_hash="b" * 64, expires_at=days_ago(29)
     )
     retention_purge(now=NOW)
-    assert not Invitation.objects.filter(pk=gone.pk).exists()
-    assert Invitation.objects.filter(pk=kept.pk).exists()
+    assert not invitation.objects.filter(pk=gone.pk).exists()
+    assert invitation.objects.filter(pk=kept.pk).exists()
 
 
 def test_every_rule_that_applies_names_a_date_field_its_model_has():

@@ -42,3 +42,13 @@ def test_worker_runs_the_retention_purge_and_respects_the_lock(celery_worker_que
     assert deleted["usage.UsageBatch"] == 1
     assert not UsageBatch.objects.filter(pk=old.pk).exists()
     assert not clean_redis.exists("pause:lock:retention_purge"), "the lock is released after the run"
+
+
+def test_worker_knows_every_scheduled_job(celery_worker_queue):
+    from django.conf import settings
+
+    from config.celery import app
+
+    registered = app.control.inspect(destination=[f"{celery_worker_queue}@localhost"], timeout=5).registered()
+    names = set(next(iter(registered.values())))
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= names

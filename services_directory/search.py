@@ -1,0 +1,590 @@
+"""Directory search behind one entry point: `search_services(...) -> SearchResult`.
+
+The backend is chosen by `connection.vendor`:
+
+* PostgreSQL: `websearch_to_tsquery` over the stored, weighted search vector (GIN index), widened by
+  staff-edited synonyms, ranked with `ts_rank`.
+* Anything else (the embedded SQLite default): case-insensitive word matching over the text columns,
+  with a simple weighted score.
+
+Both narrow by place before ranking: a bounding box on the location's latitude and longitude (an
+index range scan), then the great-circle distance computed in SQL with Django's portable math
+functions. Nationwide free text is bounded: at most NATIONWIDE_CANDIDATES matching rows are ranked.
+A page runs a fixed number of queries, whatever the number of results.
+
+Nothing else in the project knows which backend ran.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils import timezone
+
+from services_directory import selectors
+from services_directory.models import (
+    AreaScope,
+    Cost,
+    Language,
+    Place,
+    SearchSynonym,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceAttribute,
+)
+from services_directory.services import SYNONYM_CACHE_KEY
+
+EARTH_RADIUS_KM = 6371.0
+DEFAULT_RADIUS_KM = 50
+RADIUS_CHOICES = (10, 25, 50, 100, 200)
+PER_PAGE = 10
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 12
+# Nationwide free text ranks at most this many matching rows (taken from the GIN index unranked).
+NATIONWIDE_CANDIDATES = 1000
+# Local results are ranked and paged within this many rows; "open now" is checked over them.
+LOCAL_CANDIDATES = 500
+TALK_NOW_MAX = 6
+COVERING_MAX = 6
+# Radius service areas larger than this are not considered (state-wide areas use scope "state").
+MAX_AREA_RADIUS_KM = 300
+# Relevance halves every this many km (score = rank / (1 + km / DISTANCE_SCALE_KM)).
+DISTANCE_SCALE_KM = 25.0
+REMOTE_DELIVERY = ("phone", "online-chat")
+COST_FILTERS = {
+    "free": (Cost.FREE, Cost.FREE_CALL, Cost.BULK_BILLED),
+    "free-call": (Cost.FREE_CALL,),
+}
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "for",
+        "of",
+        "to",
+        "in",
+        "on",
+        "with",
+        "my",
+        "me",
+        "i",
+        "im",
+        "is",
+        "it",
+        "at",
+        "near",
+        "help",
+        "service",
+        "services",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    types: tuple[str, ...] = ()
+    delivery: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    referral: tuple[str, ...] = ()
+    cost: str = ""
+    language: str = ""
+    open_now: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.types
+            or self.delivery
+            or self.audience
+            or self.referral
+            or self.cost
+            or self.language
+            or self.open_now
+        )
+
+
+@dataclass
+class Hit:
+    service: Service
+    hours: selectors.Hours
+    location: object | None = None
+    distance_km: float | None = None
+    rank: float | None = None
+
+
+@dataclass
+class Explain:
+    backend: str
+    words: list[str] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
+    synonym_terms: list[str] = field(default_factory=list)
+    tsquery: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    place: Place | None
+    filters: Filters
+    radius_km: int
+    talk_now: list[Hit]
+    local: list[Hit]
+    covering: list[Hit]
+    total: int
+    page: int
+    pages: int
+    explain: Explain
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+# --- Query text -----------------------------------------------------------------------------------------
+
+
+def clean_query(text: str) -> str:
+    """Printable text only, at most MAX_QUERY_CHARS characters, single spaces."""
+    text = "".join(ch for ch in (text or "")[: MAX_QUERY_CHARS * 4] if unicodedata.category(ch)[0] != "C")
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
+
+
+def query_words(text: str) -> list[str]:
+    """Plain search words (letters and digits), without stop words, for matching and synonyms."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    return re.findall(r"[a-z0-9]+", folded)[: MAX_WORDS * 2]
+
+
+@dataclass(frozen=True)
+class Synonym:
+    phrase: str
+    term_ids: tuple[int, ...]
+    term_codes: tuple[str, ...]
+    expands_to: str
+
+
+def synonyms_all() -> list[Synonym]:
+    """Active synonyms, cached (one query when the cache is cold; staff edits clear it)."""
+    cached = cache.get(SYNONYM_CACHE_KEY)
+    if cached is not None:
+        return cached
+    by_phrase: dict[str, Synonym] = {}
+    rows = SearchSynonym.objects.filter(is_active=True).values_list(
+        "phrase", "expands_to", "terms__pk", "terms__code"
+    )
+    for phrase, expands, term_id, code in rows:
+        current = by_phrase.get(phrase) or Synonym(phrase, (), (), expands)
+        if term_id is not None:
+            current = Synonym(phrase, (*current.term_ids, term_id), (*current.term_codes, code), expands)
+        by_phrase[phrase] = current
+    value = sorted(by_phrase.values(), key=lambda s: -len(s.phrase))
+    cache.set(SYNONYM_CACHE_KEY, value, 300)
+    return value
+
+
+def synonyms_matching(words: list[str]) -> list[Synonym]:
+    text = f" {' '.join(words)} "
+    return [s for s in synonyms_all() if f" {s.phrase} " in text]
+
+
+# --- SQL pieces -----------------------------------------------------------------------------------------
+
+
+def great_circle_km(lat: float, lon: float, lat_field: str, lon_field: str):
+    """Haversine distance in km as an SQL expression (PostgreSQL and SQLite alike)."""
+    dlat = Radians(F(lat_field) - Value(lat)) / 2
+    dlon = Radians(F(lon_field) - Value(lon)) / 2
+    a = Power(Sin(dlat), 2) + Cos(Value(math.radians(lat))) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
+    # Least(): rounding can push `a` a hair above 1, outside asin's domain.
+    return ExpressionWrapper(
+        2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0)))), output_field=FloatField()
+    )
+
+
+def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    dlat = km / 111.0
+    dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _has_term(codes: tuple[str, ...], taxonomy: str, outer: str) -> Exists:
+    return Exists(
+        ServiceAttribute.objects.filter(
+            service=OuterRef(outer), term__code__in=codes, term__taxonomy__slug=taxonomy
+        )
+    )
+
+
+def filter_conditions(filters: Filters, outer: str) -> Q:
+    """The filters as one Q over a Service (outer = "pk") or a related row (outer = "service")."""
+    prefix = "" if outer == "pk" else "service__"
+    q = Q()
+    for codes, taxonomy in (
+        (filters.types, "service-type"),
+        (filters.delivery, "delivery"),
+        (filters.audience, "audience"),
+        (filters.referral, "referral"),
+    ):
+        if codes:
+            q &= Q(_has_term(codes, taxonomy, outer))
+    if filters.cost in COST_FILTERS:
+        q &= Q(**{f"{prefix}cost__in": COST_FILTERS[filters.cost]})
+    if filters.language:
+        q &= Q(Exists(Language.objects.filter(service=OuterRef(outer), code=filters.language)))
+    return q
+
+
+class TextMatch:
+    """How the free text narrows and ranks rows; built by a backend."""
+
+    def __init__(self, condition: Q, rank, explain: Explain):
+        self.condition = condition
+        self.rank = rank
+        self.explain = explain
+
+
+class PostgresBackend:
+    name = "postgresql"
+
+    def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        ts = SearchQuery(Func(Value(query), function="unaccent"), search_type="websearch", config="english")
+        for synonym in synonyms:
+            if synonym.expands_to.strip():
+                ts = ts | SearchQuery(
+                    Func(Value(synonym.expands_to), function="unaccent"),
+                    search_type="plain",
+                    config="english",
+                )
+        condition = Q(**{f"{prefix}search_vector": ts})
+        rank = SearchRank(F(f"{prefix}search_vector"), ts)
+        term_ids = sorted({t for s in synonyms for t in s.term_ids})
+        if term_ids:
+            tagged = Exists(ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=term_ids))
+            condition |= Q(tagged)
+            # A service tagged with what the words mean ranks like a good name match.
+            rank = rank + Case(When(tagged, then=Value(0.3)), default=Value(0.0), output_field=FloatField())
+        return condition, rank
+
+    def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
+        parts = ["websearch_to_tsquery('english', unaccent(%s))"]
+        params = [query]
+        for synonym in synonyms:
+            if synonym.expands_to.strip():
+                parts.append("plainto_tsquery('english', unaccent(%s))")
+                params.append(synonym.expands_to)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({' || '.join(parts)})::text", params)
+            return cursor.fetchone()[0]
+
+
+class FallbackBackend:
+    """Portable word matching for SQLite (and any other database)."""
+
+    name = "fallback"
+    FIELDS = (("name", 4), ("keywords", 2), ("summary", 1), ("description", 1))
+
+    def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
+        words = [w for w in words if w not in STOP_WORDS][:MAX_WORDS]
+        condition = Q()
+        score = Value(0, output_field=IntegerField())
+        for word in words:
+            any_field = Q()
+            for name, weight in self.FIELDS:
+                lookup = Q(**{f"{prefix}{name}__icontains": word})
+                any_field |= lookup
+                score = score + Case(
+                    When(lookup, then=Value(weight)), default=Value(0), output_field=IntegerField()
+                )
+            condition &= any_field
+        for synonym in synonyms:
+            for word in query_words(synonym.expands_to):
+                condition |= Q(**{f"{prefix}name__icontains": word}) | Q(
+                    **{f"{prefix}description__icontains": word}
+                )
+        term_ids = sorted({t for s in synonyms for t in s.term_ids})
+        if term_ids:
+            tagged = Exists(ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=term_ids))
+            condition |= Q(tagged)
+            score = score + Case(When(tagged, then=Value(3)), default=Value(0), output_field=IntegerField())
+        rank = ExpressionWrapper(score / 10.0, output_field=FloatField())
+        return condition, rank
+
+    def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
+        return ""
+
+
+def backend():
+    return PostgresBackend() if connection.vendor == "postgresql" else FallbackBackend()
+
+
+# --- The entry point ------------------------------------------------------------------------------------
+
+
+def search_services(
+    *,
+    query: str,
+    place: Place | None,
+    filters: Filters,
+    page: int,
+    radius_km: int = DEFAULT_RADIUS_KM,
+    now: datetime.datetime | None = None,
+    demo: bool | None = None,
+    explain: bool = False,
+) -> SearchResult:
+    """Search the directory. Never raises for odd input: bad values become messages.
+
+    Queries: synonyms (0-1, cached), talk-now (1), local count + rows (2), covering (1), display
+    prefetch (4), and one more to show the tsquery when `explain` is set.
+    """
+    now = now or timezone.now()
+    demo = settings.DEMO if demo is None else demo
+    radius_km = radius_km if radius_km in RADIUS_CHOICES else DEFAULT_RADIUS_KM
+    messages: list[str] = []
+    query = clean_query(query)
+    words = query_words(query)
+    engine = backend()
+    info = Explain(backend=engine.name)
+    if query and not [w for w in words if w not in STOP_WORDS]:
+        messages.append("We could not use those search words, so we show all services instead.")
+        query, words = "", []
+    synonyms = synonyms_matching(words) if words else []
+    info.words = words
+    info.synonyms = [s.phrase for s in synonyms]
+    info.synonym_terms = sorted({c for s in synonyms for c in s.term_codes})
+    if explain and query:
+        info.tsquery = engine.tsquery_text(query, synonyms)
+
+    services = Service.objects.visible(demo=demo)
+
+    # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
+    coverage = Q(scope=AreaScope.NATIONAL)
+    if place is not None:
+        coverage |= Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
+    talk_now_qs = (
+        services.prefetch_related("service_areas")
+        .filter(_has_term(REMOTE_DELIVERY, "delivery", "pk"))
+        .filter(Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk"))))
+        .select_related("organization")
+        .order_by("name")[:30]
+    )
+    talk_now_services = list(talk_now_qs)
+    talk_now_ids = {s.pk for s in talk_now_services}
+
+    # 2. Local services: narrowed by place, then filters and text, then ranked.
+    local_rows: list = []
+    total = 0
+    covering_services: list[Service] = []
+    text = None
+    if query:
+        text = engine.text_match(query, words, synonyms, prefix="service__", outer="service")
+    if place is not None:
+        south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
+        rows = (
+            ServiceAtLocation.objects.filter(
+                service__in=services,
+                location__latitude__range=(south, north),
+                location__longitude__range=(west, east),
+            )
+            .filter(filter_conditions(filters, "service"))
+            .annotate(
+                distance=great_circle_km(
+                    place.latitude, place.longitude, "location__latitude", "location__longitude"
+                )
+            )
+            .filter(distance__lte=radius_km)
+            .select_related("service__organization", "location")
+        )
+        if text:
+            condition, rank = text
+            rows = rows.filter(condition).annotate(rank=rank)
+            rows = rows.annotate(
+                score=ExpressionWrapper(
+                    F("rank") / (1.0 + F("distance") / DISTANCE_SCALE_KM), output_field=FloatField()
+                )
+            ).order_by("-score", "distance", "pk")
+        else:
+            rows = rows.order_by("distance", "pk")
+        local_rows, total, page, pages = _paginate(rows, filters, page, now, place, messages)
+
+        # 3. Services that cover this area without a location nearby (postcode lists, radius areas).
+        wide = bounding_box(place.latitude, place.longitude, MAX_AREA_RADIUS_KM)
+        radius_areas = (
+            ServiceArea.objects.filter(
+                scope=AreaScope.RADIUS,
+                latitude__range=wide[:2],
+                longitude__range=wide[2:],
+                service=OuterRef("pk"),
+            )
+            .annotate(km=great_circle_km(place.latitude, place.longitude, "latitude", "longitude"))
+            .filter(km__lte=F("radius_km"))
+        )
+        postcode_areas = ServiceArea.objects.filter(
+            scope=AreaScope.POSTCODES, postcodes__contains=f" {place.postcode} ", service=OuterRef("pk")
+        )
+        covering_qs = (
+            services.filter(Q(Exists(postcode_areas)) | Q(Exists(radius_areas)))
+            .exclude(pk__in=talk_now_ids)
+            .exclude(
+                Exists(
+                    ServiceAtLocation.objects.filter(
+                        service=OuterRef("pk"),
+                        location__latitude__range=(south, north),
+                        location__longitude__range=(west, east),
+                    )
+                )
+            )
+            .filter(filter_conditions(filters, "pk"))
+            .select_related("organization")
+        )
+        if text:
+            condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            covering_qs = covering_qs.filter(condition)
+        covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page == 1 else []
+    elif query or filters.any:
+        # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
+        matching = services.filter(filter_conditions(filters, "pk"))
+        if text:
+            condition, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            matching = matching.filter(condition)
+        candidates = Service.objects.filter(pk__in=Subquery(matching.values("pk")[:NATIONWIDE_CANDIDATES]))
+        if text:
+            candidates = candidates.annotate(rank=rank).order_by("-rank", "name", "pk")
+        else:
+            candidates = candidates.order_by("name", "pk")
+        local_rows, total, page, pages = _paginate(
+            candidates.select_related("organization"), filters, page, now, place, messages
+        )
+    else:
+        page, pages = 1, 1
+
+    # One pass loads phones, hours, closures and terms for everything shown.
+    shown = [*talk_now_services, *covering_services, *[_service_of(r) for r in local_rows]]
+    selectors.prefetch_for_display(shown)
+
+    talk_now = []
+    for service in talk_now_services:
+        hours = selectors.service_hours(service, now=now, place=place)
+        if hours.known and hours.status and hours.status.is_open:
+            talk_now.append(Hit(service=service, hours=hours))
+    talk_now = sorted(talk_now, key=_talk_now_priority)[:TALK_NOW_MAX]
+    local = [_hit(row, now, place) for row in local_rows]
+    covering_hits = [
+        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
+    ]
+    if filters.open_now:
+        covering_hits = [h for h in covering_hits if h.hours.status and h.hours.status.is_open]
+
+    return SearchResult(
+        query=query,
+        place=place,
+        filters=filters,
+        radius_km=radius_km,
+        talk_now=talk_now,
+        local=local,
+        covering=covering_hits,
+        total=total,
+        page=page,
+        pages=pages,
+        explain=info,
+        messages=messages,
+    )
+
+
+def _talk_now_priority(hit: Hit) -> tuple[int, str]:
+    """Lines for men who want to change how they act first, then state lines, then men's lines."""
+    service = hit.service
+    audiences = {a.term.code for a in service.attributes.all() if a.term.taxonomy.slug == "audience"}
+    types = {a.term.code for a in service.attributes.all() if a.term.taxonomy.slug == "service-type"}
+    score = 4 * ("men-using-violence" in audiences)
+    score += 2 * bool(audiences) * audiences.issubset({"men", "men-using-violence"})
+    score += 2 * any(a.scope == AreaScope.STATE for a in service.service_areas.all())
+    score += "family-violence-support" in types
+    return -score, service.name
+
+
+def _service_of(row) -> Service:
+    return row.service if isinstance(row, ServiceAtLocation) else row
+
+
+def _hit(row, now, place) -> Hit:
+    service = _service_of(row)
+    location = row.location if isinstance(row, ServiceAtLocation) else None
+    return Hit(
+        service=service,
+        location=location,
+        distance_km=getattr(row, "distance", None),
+        rank=getattr(row, "rank", None),
+        hours=selectors.service_hours(service, now=now, place=place, location=location),
+    )
+
+
+def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages: list[str]):
+    """Page through at most LOCAL_CANDIDATES rows. Two queries, or two plus prefetch for open-now."""
+    if filters.open_now:
+        # Opening hours live in zones and holiday calendars, so "open now" is decided in Python over
+        # the best LOCAL_CANDIDATES rows; their hours are loaded in one prefetch pass.
+        candidates = list(rows[:LOCAL_CANDIDATES])
+        selectors.prefetch_for_display([_service_of(r) for r in candidates])
+        location_of = {id(r): (r.location if isinstance(r, ServiceAtLocation) else None) for r in candidates}
+        candidates = [
+            r
+            for r in candidates
+            if (
+                h := selectors.service_hours(
+                    _service_of(r), now=now, place=place, location=location_of[id(r)]
+                )
+            ).status
+            and h.status.is_open
+        ]
+        total = len(candidates)
+        page, pages = _clamp(page, total, messages)
+        return candidates[(page - 1) * PER_PAGE : page * PER_PAGE], total, page, pages
+    total = rows[:LOCAL_CANDIDATES].count()
+    page, pages = _clamp(page, total, messages)
+    return list(rows[(page - 1) * PER_PAGE : page * PER_PAGE]), total, page, pages
+
+
+def _clamp(page: int, total: int, messages: list[str]) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if page < 1:
+        return 1, pages
+    if page > pages:
+        if total:
+            messages.append(f"There are only {pages} pages of results. This is the last one.")
+        return pages, pages
+    return page, pages

@@ -1,0 +1,410 @@
+"""Every write to the directory goes through these functions.
+
+Views, forms, admin actions, management commands and tasks call them; none saves directory models
+directly. Upserts are keyed by natural keys (slug, HSDS id, taxonomy code), so running a loader twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection, models, transaction
+
+from services_directory.models import (
+    AreaScope,
+    Closure,
+    CostOption,
+    Language,
+    ListingReport,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    SearchSynonym,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceAttribute,
+    Taxonomy,
+    TaxonomyTerm,
+)
+
+# Stable HSDS ids: uuid5 of this namespace and "<kind>:<natural key>", so every export of the same
+# record carries the same id.
+HSDS_NAMESPACE = uuid.UUID("6f1d3a52-4d0c-4c59-9a57-3c2b1f8e7a10")
+
+
+def hsds_id_for(kind: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(HSDS_NAMESPACE, f"{kind}:{key}")
+
+
+# --- Taxonomy and synonyms ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def taxonomy_load(*, data: dict) -> dict[str, int]:
+    """Upsert taxonomies and terms by code; add synonyms that do not exist yet (staff own them)."""
+    terms_seen = 0
+    for position_t, tax in enumerate(data.get("taxonomies", [])):
+        taxonomy, _ = Taxonomy.objects.update_or_create(
+            slug=tax["slug"],
+            defaults={
+                "name": tax["name"],
+                "description": tax["description"],
+                "hsds_id": hsds_id_for("taxonomy", tax["slug"]),
+                "version": str(data.get("version", "")),
+            },
+        )
+        for position, term in enumerate(tax["terms"]):
+            TaxonomyTerm.objects.update_or_create(
+                taxonomy=taxonomy,
+                code=term["code"],
+                defaults={
+                    "name": term["name"],
+                    "description": term.get("description", ""),
+                    "position": position_t * 100 + position,
+                    "hsds_id": hsds_id_for("taxonomy_term", f"{tax['slug']}/{term['code']}"),
+                },
+            )
+            terms_seen += 1
+    types = {t.code: t for t in TaxonomyTerm.objects.of("service-type")}
+    synonyms_added = 0
+    for item in data.get("synonyms", []):
+        synonym, created = SearchSynonym.objects.get_or_create(
+            phrase=normalise_phrase(item["phrase"]),
+            defaults={"expands_to": item.get("expands_to") or "", "note": item.get("note", "")},
+        )
+        if created:
+            synonym.terms.set([types[code] for code in item.get("terms", [])])
+            synonyms_added += 1
+    synonyms_changed()
+    return {"terms": terms_seen, "synonyms_added": synonyms_added}
+
+
+def normalise_phrase(text: str) -> str:
+    from services_directory.places import normalise_name
+
+    return normalise_name(text)
+
+
+SYNONYM_CACHE_KEY = "services_directory:synonyms:v1"
+
+
+def synonyms_changed() -> None:
+    """Drop the cached synonym list (the admin calls this through SearchSynonymAdmin.save_model)."""
+    cache.delete(SYNONYM_CACHE_KEY)
+
+
+# --- Organisations and services -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_upsert(*, slug: str, fields: dict) -> Organization:
+    organization = Organization.objects.filter(slug=slug).first() or Organization(
+        slug=slug, hsds_id=hsds_id_for("organization", slug)
+    )
+    if _assign(organization, fields):
+        organization.full_clean()
+        organization.save()
+    return organization
+
+
+def _assign(instance, fields: dict) -> bool:
+    """Set fields; True when anything changed (so an unchanged re-run does not touch updated_at)."""
+    changed = instance.pk is None
+    for name, value in fields.items():
+        if isinstance(value, models.Model):
+            differs = getattr(instance, f"{name}_id") != value.pk
+        else:
+            differs = getattr(instance, name) != value
+        if differs:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+@dataclass
+class PhoneData:
+    number: str
+    type: str = "voice"
+    description: str = ""
+    call_cost: str = ""
+
+
+@dataclass
+class ScheduleData:
+    byday: str
+    opens_at: datetime.time
+    closes_at: datetime.time
+    time_zone: str = ""
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
+    description: str = ""
+
+
+@dataclass
+class AreaData:
+    scope: str
+    states: Sequence[str] = ()
+    postcodes: Sequence[str] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
+    name: str = ""
+
+
+@dataclass
+class ServiceData:
+    """Everything about one service that a loader or the portal supplies."""
+
+    fields: dict
+    terms: dict[str, list[str]] = field(default_factory=dict)  # taxonomy slug -> codes
+    phones: list[PhoneData] = field(default_factory=list)
+    schedules: list[ScheduleData] = field(default_factory=list)
+    areas: list[AreaData] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+    cost_options: list[dict] = field(default_factory=list)
+    closures: list[tuple[datetime.date, datetime.date, str]] = field(default_factory=list)
+
+
+class UnknownTerm(ValueError):
+    """A loader named a taxonomy code that the taxonomy does not have."""
+
+
+@transaction.atomic
+def service_upsert(*, slug: str, organization: Organization, data: ServiceData) -> Service:
+    """Create or update a service and replace its phones, hours, areas, languages, costs and terms.
+
+    Child rows keep stable HSDS ids (derived from the service slug and position), so re-running with
+    the same data changes nothing that an export would show.
+    """
+    service = Service.objects.filter(slug=slug).first() or Service(
+        slug=slug, hsds_id=hsds_id_for("service", slug)
+    )
+    if _assign(service, {"organization": organization, **data.fields}):
+        service.full_clean()
+        service.save()
+
+    wanted_terms = []
+    for taxonomy, codes in data.terms.items():
+        found = {t.code: t for t in TaxonomyTerm.objects.of(taxonomy).filter(code__in=codes)}
+        missing = sorted(set(codes) - set(found))
+        if missing:
+            raise UnknownTerm(f"{slug}: unknown {taxonomy} codes {missing}")
+        wanted_terms.extend(found[c] for c in codes)
+    ServiceAttribute.objects.filter(service=service).exclude(term__in=wanted_terms).delete()
+    for term in wanted_terms:
+        ServiceAttribute.objects.get_or_create(
+            service=service,
+            term=term,
+            defaults={"hsds_id": hsds_id_for("attribute", f"{slug}/{term.taxonomy_id}/{term.code}")},
+        )
+
+    _replace(
+        Phone,
+        service,
+        [
+            Phone(
+                service=service,
+                number=p.number,
+                type=p.type,
+                description=p.description,
+                call_cost=p.call_cost,
+                position=i,
+                hsds_id=hsds_id_for("phone", f"{slug}/{i}"),
+            )
+            for i, p in enumerate(data.phones)
+        ],
+    )
+    _replace(
+        Schedule,
+        service,
+        [
+            Schedule(
+                service=service,
+                byday=s.byday,
+                opens_at=s.opens_at,
+                closes_at=s.closes_at,
+                time_zone=s.time_zone,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
+                description=s.description,
+                hsds_id=hsds_id_for("schedule", f"{slug}/{i}"),
+            )
+            for i, s in enumerate(data.schedules)
+        ],
+    )
+    _replace(
+        ServiceArea,
+        service,
+        [
+            ServiceArea(
+                service=service,
+                hsds_id=hsds_id_for("service_area", f"{slug}/{i}"),
+                **area_fields(a),
+            )
+            for i, a in enumerate(data.areas)
+        ],
+    )
+    _replace(
+        Language,
+        service,
+        [
+            Language(service=service, code=code, name=name, hsds_id=hsds_id_for("language", f"{slug}/{code}"))
+            for code, name in data.languages
+        ],
+    )
+    _replace(
+        CostOption,
+        service,
+        [
+            CostOption(service=service, hsds_id=hsds_id_for("cost_option", f"{slug}/{i}"), **c)
+            for i, c in enumerate(data.cost_options)
+        ],
+    )
+    Closure.objects.filter(service=service).delete()
+    Closure.objects.bulk_create(
+        [Closure(service=service, starts_on=a, ends_on=b, description=d) for a, b, d in data.closures]
+    )
+    search_vector_refresh(service_ids=[service.pk])
+    return service
+
+
+def area_fields(area: AreaData) -> dict:
+    """The stored form of a service area (space-padded lists, see ServiceArea)."""
+    if area.scope not in AreaScope.values:
+        raise ValueError(f"unknown area scope {area.scope!r}")
+    return {
+        "scope": area.scope,
+        "name": area.name,
+        "states": f" {' '.join(area.states)} " if area.states else "",
+        "postcodes": f" {' '.join(area.postcodes)} " if area.postcodes else "",
+        "latitude": area.latitude,
+        "longitude": area.longitude,
+        "radius_km": area.radius_km,
+    }
+
+
+def _replace(model, service: Service, rows: list) -> None:
+    """Make the service's rows of `model` equal to `rows`, keeping unchanged rows (and their ids)."""
+    existing = {row.hsds_id: row for row in model.objects.filter(service=service)}
+    keep = set()
+    for row in rows:
+        current = existing.get(row.hsds_id)
+        if current is None:
+            row.full_clean(exclude=["service"])
+            row.save()
+            continue
+        keep.add(current.pk)
+        changed = False
+        for f in row._meta.concrete_fields:
+            if f.primary_key or f.name in {"created_at", "updated_at"}:
+                continue
+            if getattr(current, f.attname) != getattr(row, f.attname):
+                setattr(current, f.attname, getattr(row, f.attname))
+                changed = True
+        if changed:
+            current.full_clean(exclude=["service"])
+            current.save()
+    stale = [row.pk for h, row in existing.items() if row.pk not in keep]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+
+
+@transaction.atomic
+def location_upsert(*, hsds_id: uuid.UUID, fields: dict, services: Iterable[Service] = ()) -> Location:
+    """Create or update a location by HSDS id and link it to the given services."""
+    location = Location.objects.filter(hsds_id=hsds_id).first() or Location(hsds_id=hsds_id)
+    if _assign(location, fields):
+        location.full_clean()
+        location.save()
+    for service in services:
+        ServiceAtLocation.objects.get_or_create(
+            service=service,
+            location=location,
+            defaults={"hsds_id": hsds_id_for("service_at_location", f"{service.hsds_id}/{hsds_id}")},
+        )
+    return location
+
+
+@transaction.atomic
+def service_deactivate(*, service: Service) -> Service:
+    """Hide a service without deleting it (a source dropped it, or staff closed it)."""
+    if service.is_active:
+        service.is_active = False
+        service.save(update_fields=["is_active", "updated_at"])
+    return service
+
+
+def search_vector_refresh(*, service_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored, weighted search vector: name (A), types and keywords (B), text (C).
+
+    PostgreSQL only; the SQLite fallback searches the text columns directly. Call it after any write
+    that changes a service's name, text, keywords or terms. Returns the number of rows updated.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    ids = None if service_ids is None else list(service_ids)
+    if ids == []:
+        return 0
+    service_t = Service._meta.db_table
+    attr_t = ServiceAttribute._meta.db_table
+    term_t = TaxonomyTerm._meta.db_table
+    org_t = Organization._meta.db_table
+    where = "" if ids is None else "WHERE s2.id = ANY(%s)"
+    # unaccent() so "Bénédicte" and "Benedicte" match; the query side applies it too.
+    sql = f"""
+        UPDATE {service_t} s SET search_vector =
+            setweight(to_tsvector('english', unaccent(s.name || ' ' || s.alternate_name)), 'A') ||
+            setweight(to_tsvector('english', unaccent(coalesce(t.names, '') || ' ' || s.keywords)), 'B') ||
+            setweight(to_tsvector('english', unaccent(
+                s.summary || ' ' || s.description || ' ' || t.org_name)), 'C')
+        FROM (
+            SELECT s2.id, o.name AS org_name,
+                   string_agg(tt.name || ' ' || replace(tt.code, '-', ' '), ' ') AS names
+            FROM {service_t} s2
+            JOIN {org_t} o ON o.id = s2.organization_id
+            LEFT JOIN {attr_t} a ON a.service_id = s2.id
+            LEFT JOIN {term_t} tt ON tt.id = a.term_id
+            {where}
+            GROUP BY s2.id, o.name
+        ) t
+        WHERE s.id = t.id
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [] if ids is None else [ids])
+        return cursor.rowcount
+
+
+# --- Reports from the public --------------------------------------------------------------------------
+
+REPORTS_PER_LISTING_PER_HOUR = 5
+
+
+class ReportRateLimited(Exception):
+    """Too many reports about one listing in the last hour."""
+
+
+def listing_report_create(*, service: Service, problem: str, details: str) -> ListingReport:
+    """Store an anonymous report for moderation, at most REPORTS_PER_LISTING_PER_HOUR per listing.
+
+    The limit is kept in the cache by listing (never by visitor): a flood against one listing stops,
+    and nobody's address is processed. If the cache is down the report is still stored.
+    """
+    key = f"services_directory:reports:{service.pk}:{datetime.datetime.now(datetime.UTC):%Y%m%d%H}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        sent = cache.incr(key)
+    except Exception:  # a cache outage must not lose the report
+        sent = 1
+    if sent > REPORTS_PER_LISTING_PER_HOUR:
+        raise ReportRateLimited
+    report = ListingReport(service=service, problem=problem, details=details.strip())
+    report.full_clean()
+    report.save()
+    return report

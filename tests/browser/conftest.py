@@ -72,8 +72,13 @@ class RequestLog:
 @pytest.fixture(scope="package")
 def site_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """A live server on 127.0.0.1 over the test database with the seed data loaded once."""
+    from django.db import connection
     from pytest_django.live_server_helper import LiveServer
 
+    # pytest-django creates the test database only when a collected test asks for one; the
+    # browser tests do not (see test_database_is_the_test_one), so never let them near another.
+    if not connection.settings_dict["NAME"].startswith("test_") and connection.vendor != "sqlite":
+        pytest.fail(f"the browser tests would use {connection.settings_dict['NAME']}, not a test database")
     with django_db_blocker.unblock():
         available = get_commands()
         for name in SEED_COMMANDS:
@@ -84,8 +89,25 @@ def site_server(django_db_setup, django_db_blocker) -> Iterator[str]:
             yield server.url
         finally:
             server.stop()
+            _close_server_connections(connection)
             # Leave the database as a TransactionTestCase would (browser tests run after the others).
             call_command("flush", verbosity=0, interactive=False)
+            # Playwright's sync API runs in a greenlet, which gets its own Django connection: close it.
+            connection.close()
+
+
+def _close_server_connections(connection) -> None:
+    """End database sessions the live server's request threads still hold.
+
+    Chromium keeps connections alive, and Django's threaded server closes a thread's database
+    connection only when the browser closes the socket. Left open, they stop pytest-django dropping
+    the test database at the end of the run (the test database is ours alone)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(scope="session")

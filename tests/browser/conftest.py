@@ -184,6 +184,8 @@ def axe_source() -> str:
 def screenshots_dir() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.png"):  # only this run's pages, so a removed page leaves no stale picture
+        old.unlink()
     return path
 
 

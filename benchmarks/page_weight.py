@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
+from benchmarks import machine
+from benchmarks.report import table, write_section
 from benchmarks.server import production_server
 from benchmarks.weight import chromium, kb, measure
 
@@ -34,6 +36,24 @@ def main() -> int:
         f"{len(weight.blocking_scripts)}; web fonts: {len(weight.fonts)}; other origins: {len(weight.outside)}"
         f" -> {'OK' if ok else 'OVER BUDGET'}"
     )
+    rows = [[kind, f"`{url.removeprefix(base)}`", kb(size)] for url, kind, size in weight.requests]
+    rows.append(["**total**", f"{len(weight.requests)} requests", f"**{kb(weight.total_bytes)}**"])
+    write_section(
+        "Home page weight (make bench)",
+        "\n".join([
+            f"Command: `make bench` (`python -m benchmarks.page_weight`). Measured {machine.today()} on "
+            f"{machine.describe()}.",
+            "",
+            "Production mode (gunicorn, PRODUCTION=1, collected static files), headless Chromium with an empty "
+            "cache asking for gzip. Bytes are headers plus compressed body as received.",
+            "",
+            table(["Type", "Request", "Transfer"], rows),
+            "",
+            f"Budget {kb(BUDGET_BYTES)} and {BUDGET_REQUESTS} requests; render-blocking scripts "
+            f"{len(weight.blocking_scripts)}; web fonts {len(weight.fonts)}; requests to other origins "
+            f"{len(weight.outside)}: **{'within budget' if ok else 'OVER BUDGET'}**.",
+        ]),
+    )  # fmt: skip
     return 0 if ok else 1
 
 

@@ -62,7 +62,13 @@ def chromium() -> Iterator:
 
 
 def measure(browser, url: str) -> PageWeight:
-    context = browser.new_context(viewport={"width": 360, "height": 640}, service_workers="block")
+    # gzip only, as production serves it (whitenoise also makes .br files when the brotli package is
+    # installed, as it is in the development environment, but production requirements do not have it).
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640},
+        service_workers="block",
+        extra_http_headers={"Accept-Encoding": "gzip"},
+    )
     outside: list[str] = []
 
     def only_loopback(route):

@@ -109,13 +109,16 @@ def service_links(page) -> list[str]:
 
 
 def start_selfcheck(page) -> None:
-    """Some self-checks open with a 'Start' link or button before the first question."""
+    """Some self-checks open with a 'Start' link, or a form that is only a button, before the first question."""
     if answerable_form(page) is not None:
         return
     start = page.locator("main a, main button").filter(has_text=re.compile(r"^\s*start", re.I))
+    button_form = page.locator("main form").filter(has=page.locator(SUBMIT))
     if start.count():
         with page.expect_navigation():
             start.first.click()
+    elif button_form.count():
+        submit(page, button_form.first)
 
 
 def submit_empty(page, form) -> None:

@@ -194,6 +194,16 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": 3600.0},
 }
 
+# --- HSDS open data: nightly directory refresh (services_directory/refresh.py, docs/hsds.md) ---
+# Comma-separated HSDS 3.0 API base URLs, HSDS JSON files or CSV data packages (datapackage.json).
+HSDS_SOURCES = env_list("HSDS_SOURCES")
+from celery.schedules import crontab  # noqa: E402 - kept beside the entry it serves
+
+CELERY_BEAT_SCHEDULE["refresh-directory-nightly"] = {
+    "task": "services_directory.tasks.refresh_directory",
+    "schedule": crontab(hour=2, minute=30),  # Australia/Sydney (CELERY_TIMEZONE), a quiet hour
+}
+
 # --- Internationalisation ---------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-au"

@@ -5,46 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('services_directory', '0003_service_area_postcodes_trgm'),
+        ("services_directory", "0003_service_area_postcodes_trgm"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RefreshReport',
+            name="RefreshReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(db_index=True, max_length=500)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('done', 'Imported'), ('rejected', 'Source rejected whole'), ('failed', 'Failed (nothing changed)')], max_length=10)),
-                ('added', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('deactivated', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('flagged', models.JSONField(blank=True, default=list)),
-                ('message', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(db_index=True, max_length=500)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("done", "Imported"),
+                            ("rejected", "Source rejected whole"),
+                            ("failed", "Failed (nothing changed)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("added", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("deactivated", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("flagged", models.JSONField(blank=True, default=list)),
+                ("message", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='ImportedRecord',
+            name="ImportedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(db_index=True, max_length=500)),
-                ('values', models.JSONField(default=dict)),
-                ('values_hash', models.CharField(max_length=64)),
-                ('imported_at', models.DateTimeField()),
-                ('locally_changed', models.JSONField(blank=True, default=list)),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='import_record', to='services_directory.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(db_index=True, max_length=500)),
+                ("values", models.JSONField(default=dict)),
+                ("values_hash", models.CharField(max_length=64)),
+                ("imported_at", models.DateTimeField()),
+                ("locally_changed", models.JSONField(blank=True, default=list)),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_record",
+                        to="services_directory.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source', 'service_id'],
+                "ordering": ["source", "service_id"],
             },
         ),
     ]

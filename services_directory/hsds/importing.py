@@ -440,6 +440,10 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
 # --- Snapshots: what an import wrote, to notice changes made here since -------------------------------
 
 
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
+
+
 def _jsonable(value):
     return json.loads(json.dumps(value, default=str))
 
@@ -460,7 +464,7 @@ def snapshot_of_data(data: ServiceData, locations: list[LocationPlan]) -> dict:
         [x.code, x.name, x.note] if isinstance(x, LanguageData) else [x[0], x[1], ""] for x in data.languages
     ]
     snap["cost_options"] = [
-        [c["option"], c["amount"], c["currency"], c["amount_description"]] for c in data.cost_options
+        [c["option"], _money(c["amount"]), c["currency"], c["amount_description"]] for c in data.cost_options
     ]
     snap["terms"] = sorted(f"{tax}/{code}" for tax, codes in data.terms.items() for code in codes)
     snap["locations"] = sorted(
@@ -489,7 +493,8 @@ def snapshot_of_service(service: Service) -> dict:
     ]
     snap["languages"] = [[x.code, x.name, x.note] for x in service.languages.order_by("id")]
     snap["cost_options"] = [
-        [c.option, c.amount, c.currency, c.amount_description] for c in service.cost_options.order_by("id")
+        [c.option, _money(c.amount), c.currency, c.amount_description]
+        for c in service.cost_options.order_by("id")
     ]
     snap["terms"] = sorted(
         f"{a.term.taxonomy.slug}/{a.term.code}" for a in service.attributes.select_related("term__taxonomy")
@@ -697,8 +702,8 @@ def dataset_import(
     for duplicate in duplicates:
         result.problems.append(Problem(id=duplicate, field="id", reason="the same id appears twice"))
     plans = [p for p in plans if str(p.hsds_id) not in duplicates]
-    if whole and result.problems:
-        return result  # nothing written
+    if (whole and result.problems) or not plans:
+        return result  # nothing written: not even deactivations when no record at all is valid
     try:
         with transaction.atomic():
             for plan in plans:
@@ -715,8 +720,16 @@ def dataset_import(
                 gone = Service.objects.filter(import_record__source=source, is_active=True).exclude(
                     hsds_id__in=[uuid.UUID(i) for i in seen if _uuid_or_none(i)]
                 )
-                for service in gone:
+                for service in gone.select_related("import_record"):
                     services.service_deactivate(service=service)
+                    # The source made this change, not staff: record it so it is not flagged as local.
+                    record = service.import_record
+                    services.imported_record_save(
+                        service=service,
+                        source=source,
+                        values={**record.values, "is_active": False},
+                        locally_changed=record.locally_changed,
+                    )
                     result.deactivated.append(str(service.hsds_id))
     except _Rollback:
         result.added, result.updated, result.unchanged, result.flagged = [], [], [], []

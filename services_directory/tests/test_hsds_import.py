@@ -122,10 +122,21 @@ def test_malformed_files_are_rejected(tmp_path, existing, content, reason):
 
 def modelled(service: dict) -> dict:
     """The fields of an HSDS service that our directory models (docs/hsds.md)."""
-    keep = (
-        "id name alternate_name description url email status fees_description wait_time "
-        "eligibility_description minimum_age maximum_age assured_date"
-    ).split()
+    keep = [
+        "id",
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "fees_description",
+        "wait_time",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+    ]
     out = {k: service.get(k) for k in keep}
     out["description"] = (out["description"] or "").strip()
     out["organization"] = {

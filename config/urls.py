@@ -9,6 +9,7 @@ urlpatterns = [
     path("providers/admin/", admin.site.urls),
     # --- services directory: staff "try a search" (needs the session, so under /providers/) ---
     path("providers/search-debug/", include("services_directory.staff_urls")),
+    path("providers/", include("providers.urls")),
     path("check/", include("selfcheck.urls")),
     path("services/", include("services_directory.urls")),
     path("stats/", include("usage.urls")),

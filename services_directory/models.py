@@ -633,3 +633,42 @@ class RefreshReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+# --- Listing health (the weekly check_listings job) -------------------------------------------------
+
+
+class ListingCheckQuerySet(models.QuerySet):
+    def needing_attention(self) -> ListingCheckQuerySet:
+        return self.filter(models.Q(phone_ok=False) | models.Q(website_ok=False) | models.Q(stale=True))
+
+
+class ListingCheck(models.Model):
+    """The latest automatic check of one listing: one row per service, replaced by each run.
+
+    Shown to staff (admin) so broken phone numbers and websites, and listings nobody has confirmed for
+    six months, are followed up. `reminder_sent_at` makes the monthly "still correct?" e-mail go at
+    most once a month per listing.
+    """
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="listing_check")
+    checked_at = models.DateTimeField()
+    phone_ok = models.BooleanField(default=True)
+    phone_problems = models.JSONField(default=list, blank=True, help_text="Each bad number and why.")
+    website_ok = models.BooleanField(null=True, blank=True, help_text="Empty when there is no website.")
+    website_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    website_problem = models.CharField(max_length=300, blank=True)
+    stale = models.BooleanField(default=False, help_text="Not verified for six months or more.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ListingCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["service__name"]
+
+    def __str__(self) -> str:
+        return f"Check of {self.service_id} at {self.checked_at:%Y-%m-%d}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return not self.phone_ok or self.website_ok is False or self.stale

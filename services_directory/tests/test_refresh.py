@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 
+from config.jobs import single_instance
 from services_directory import refresh
 from services_directory.hsds import importing, tabular
 from services_directory.models import RefreshReport, Service
-from services_directory.tasks import LOCK, refresh_directory
+from services_directory.tasks import REFRESH_TIME_LIMIT, refresh_directory
 from services_directory.tests.test_hsds_import import australian, official, state
 
 SERVICE = australian(official("service_full.json"))
@@ -269,15 +269,12 @@ def test_the_task_refreshes_every_source_and_cannot_overlap(server, gazetteer, s
     feeds, base = server
     feeds.routes["/feed.json"] = json_route([SERVICE])
     settings.HSDS_SOURCES = [f"{base}/feed.json"]
-    cache.delete(LOCK)
     result = refresh_directory.apply().get()
     assert result["network_failures"] == [] and len(result["reports"]) == 1
     assert Service.objects.filter(hsds_id=SERVICE["id"]).exists()
-    cache.add(LOCK, "1", timeout=60)
-    try:
-        assert refresh_directory.apply().get() == {"skipped": "a refresh is already running"}
-    finally:
-        cache.delete(LOCK)
+    with single_instance("refresh_directory", timeout=REFRESH_TIME_LIMIT) as acquired:
+        assert acquired
+        assert refresh_directory.apply().get() is None  # a second run does not overlap the first
 
 
 def test_the_task_is_configured_for_safety():

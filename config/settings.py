@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Counts public page views by section (usage app); first, so it sees the final status.
+    "usage.middleware.VisitCounterMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -186,7 +189,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
+    # kombu retries a failed connection with these (its default first pause is 2 s): once, briefly.
     "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -194,8 +201,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 2
+# The result backend reconnects on its own schedule (20 tries by default, ~20 s): once, briefly.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+}
+# Times are Australian (CELERY_TIMEZONE); quiet hours, off the hour so they do not all start at once.
 CELERY_BEAT_SCHEDULE = {
-    "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": 3600.0},
+    "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": crontab(minute=5)},
+    # "refresh-directory-nightly": added with refresh_directory (HSDS feeds).
+    "check-listings-weekly": {
+        "task": "services_directory.tasks.check_listings",
+        "schedule": crontab(minute=30, hour=3, day_of_week="mon"),
+    },
+    "verification-reminders-monthly": {
+        "task": "services_directory.tasks.send_verification_reminders",
+        "schedule": crontab(minute=0, hour=10, day_of_month=1),
+    },
+    "retention-purge-daily": {
+        "task": "config.tasks.retention_purge",
+        "schedule": crontab(minute=15, hour=4),
+    },
 }
 
 # --- Internationalisation ---------------------------------------------------------------------------

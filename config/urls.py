@@ -13,6 +13,8 @@ urlpatterns = [
     path("check/", include("selfcheck.urls")),
     path("services/", include("services_directory.urls")),
     path("stats/", include("usage.urls")),
+    # --- HSDS open data API (services_directory/api.py, docs/hsds.md) ---
+    path("api/hsds/", include("services_directory.api_urls")),
     # Before content's gp/<slug>/ pages: the GP corner's printable list is built from the directory.
     path("gp/services/", gp_printable_list, name="gp-services"),
     path("", include("content.urls")),

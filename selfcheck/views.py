@@ -150,7 +150,10 @@ def plan(request: HttpRequest) -> HttpResponse:
         return render(request, "selfcheck/plan_error.html", {"form": form}, status=400)
     chosen = form.cleaned_data["action"]
     actions = [action for key, action in q.actions.items() if key in chosen] or list(result.suggested_actions)
-    context = {"q": q, "result": result, "actions": actions, "picked": bool(chosen)}
+    contacts = [*(q.danger.contacts if result.danger else ()), *q.always_show_contacts,
+                *(q.own_safety.contacts if result.own_safety else ())]  # fmt: skip
+    unique_contacts = list({contact.key: contact for contact in contacts}.values())
+    context = {"q": q, "actions": actions, "picked": bool(chosen), "contacts": unique_contacts}
     return render(request, "selfcheck/plan_detail.html", context)
 
 

@@ -127,3 +127,25 @@ class PlaceAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["locality", "postcode"]
     show_full_result_count = False
+
+
+# --- Listing health (check_listings) ------------------------------------------------------------------
+
+
+@admin.register(models.ListingCheck)
+class ListingCheckAdmin(admin.ModelAdmin):
+    list_display = [
+        "service",
+        "checked_at",
+        "phone_ok",
+        "website_ok",
+        "website_status",
+        "stale",
+        "reminder_sent_at",
+    ]
+    list_filter = ["phone_ok", "website_ok", "stale"]
+    search_fields = ["service__name", "service__slug"]
+    readonly_fields = [field.name for field in models.ListingCheck._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by the weekly check only

@@ -135,7 +135,12 @@ def html_urls() -> list[str]:
     """The public pages (not robots.txt, the sitemap or other files the URL walk also finds)."""
     from tests.public_urls import public_urls
 
-    return [url for url in public_urls() if not re.search(r"\.(txt|xml|json|svg|ico)$", url)]
+    # Not pages: files, the CSV download and the JSON API.
+    return [
+        url
+        for url in public_urls()
+        if not re.search(r"\.(txt|xml|json|svg|ico|csv)$", url) and not url.startswith("/api/")
+    ]
 
 
 def page_kind(url: str) -> str:

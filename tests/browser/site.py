@@ -86,6 +86,8 @@ def complete_selfcheck(page, *, choose: str = "first", max_steps: int = 30) -> N
         form = answerable_form(page)
         if form is None or not form.locator("input[type=radio], input[type=checkbox], select").count():
             return
+        if page.locator("[data-selfcheck-result]").count():  # the result's plan form is not a question
+            return
         fill(form, choose=choose)
         submit(page, form)
         assert page.locator(".error-summary").count() == 0, f"the self-check refused answers at {page.url}"

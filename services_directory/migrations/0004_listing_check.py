@@ -5,28 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('services_directory', '0003_service_area_postcodes_trgm'),
+        ("services_directory", "0003_service_area_postcodes_trgm"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ListingCheck',
+            name="ListingCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checked_at', models.DateTimeField()),
-                ('phone_ok', models.BooleanField(default=True)),
-                ('phone_problems', models.JSONField(blank=True, default=list, help_text='Each bad number and why.')),
-                ('website_ok', models.BooleanField(blank=True, help_text='Empty when there is no website.', null=True)),
-                ('website_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('website_problem', models.CharField(blank=True, max_length=300)),
-                ('stale', models.BooleanField(default=False, help_text='Not verified for six months or more.')),
-                ('reminder_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='listing_check', to='services_directory.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("checked_at", models.DateTimeField()),
+                ("phone_ok", models.BooleanField(default=True)),
+                (
+                    "phone_problems",
+                    models.JSONField(blank=True, default=list, help_text="Each bad number and why."),
+                ),
+                (
+                    "website_ok",
+                    models.BooleanField(blank=True, help_text="Empty when there is no website.", null=True),
+                ),
+                ("website_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("website_problem", models.CharField(blank=True, max_length=300)),
+                (
+                    "stale",
+                    models.BooleanField(default=False, help_text="Not verified for six months or more."),
+                ),
+                ("reminder_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="listing_check",
+                        to="services_directory.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['service__name'],
+                "ordering": ["service__name"],
             },
         ),
     ]

@@ -71,7 +71,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when PRODUCTION=1.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with a default site that asks for the second factor (providers/admin_site.py).
+    "providers.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "content",
     "selfcheck",
     "services_directory",
+    "providers",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Portal sessions end after 30 minutes idle and 12 hours in all (only under /providers/).
+    "providers.middleware.PortalSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.FriendlyErrorsMiddleware",
@@ -382,3 +386,16 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION and not env_bool("MANIFEST_STATIC")
 # models.W047: SQLite cannot enforce the usage-count uniqueness over a null hour. The embedded default
 # is single-process and readers sum cells anyway; PostgreSQL (real mode) enforces it.
 SILENCED_SYSTEM_CHECKS += ["models.W047"]
+
+# --- Provider portal (providers/) -------------------------------------------------------------------
+
+# Messages live in the session: the cookie store would set a cookie on path "/", outside /providers/.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Accounts are keyed by lower-cased e-mail address, so "A@x" and "a@x" share one failure count.
+AXES_USERNAME_CALLABLE = "providers.auth.axes_username"
+AXES_LOCKOUT_TEMPLATE = "providers/locked.html"
+# Successful sign-ins are not logged by axes (its log rows would hold the browser's user agent).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = True
+# Password reset links work once and for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60

@@ -133,7 +133,7 @@ def html_urls() -> list[str]:
     """The public pages (not robots.txt, the sitemap or other files the URL walk also finds)."""
     from tests.public_urls import public_urls
 
-    return [url for url in public_urls() if not re.search(r"\.(txt|xml|json|svg|ico)$", url)]
+    return [url for url in public_urls() if not re.search(r"\.(txt|xml|json|csv|svg|ico)$", url)]
 
 
 def page_kind(url: str) -> str:

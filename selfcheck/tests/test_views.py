@@ -402,6 +402,8 @@ def test_a_finished_check_changes_only_usage_counters_and_logs_no_answer(client,
              UsageCount.objects.exclude(event="visit").values_list("event", "dimension", "count")}  # fmt: skip
     # (page views, counted for every public page by usage.middleware, are left out above)
     assert cells == {
+        ("visit", ""): 1,  # the page view of /check/ (usage's visit counter), not an answer
+        ("visit", "section=check"): 1,
         ("check_started", ""): 1,
         ("check_completed", ""): 1,
         ("check_band", "band=talk-this-week"): 1,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from usage.selectors import Table
 
 WIDTH = 400  # viewBox units; the SVG scales to the width of the page
-LABEL_HEIGHT = 16
-BAR_HEIGHT = 14
+LABEL_HEIGHT = 20
+BAR_HEIGHT = 16
 ROW_GAP = 8
-VALUE_ROOM = 56  # space kept right of the longest bar for its count
+VALUE_ROOM = 64  # space kept right of the longest bar for its count
 
 
 @dataclass(frozen=True)

@@ -160,3 +160,17 @@ def test_the_task_is_scheduled_and_limited():
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {check_listings.name, send_verification_reminders.name} <= names
     assert timezone.now()  # the tasks import cleanly with the app loaded
+
+
+def test_reminders_go_to_the_portal_members_of_the_organisation(listings, django_user_model):
+    from django.apps import apps
+
+    membership = apps.get_model("providers", "ProviderMembership")
+    broken = listings["broken"]
+    for name, active in (("kim", True), ("lee", True), ("gone", False)):
+        user = django_user_model.objects.create_user(name, f"{name}@service.example", is_active=active)
+        membership.objects.create(user=user, organisation=broken.organization)
+    listing_checks_run(now=NOW, check_website=local_check)
+    verification_reminders_send(now=NOW)
+    to_broken = next(message for message in mail.outbox if "Broken" in message.subject)
+    assert to_broken.to == ["kim@service.example", "lee@service.example"]

@@ -43,3 +43,18 @@ def test_audit_history_is_kept_24_months(make_service):
     deleted = retention_purge(now=NOW)
     assert deleted[history._meta.label] >= 1
     assert list(history.objects.filter(id=service.pk).values_list("name", flat=True)) == ["Renamed program"]
+
+
+@pytest.mark.django_db
+def test_refresh_reports_are_kept_12_months_even_unfinished_ones():
+    from services_directory.models import RefreshReport
+
+    old = RefreshReport.objects.create(
+        source="https://example.org/a", started_at=days_ago(366), outcome="failed"
+    )
+    recent = RefreshReport.objects.create(
+        source="https://example.org/a", started_at=days_ago(300), finished_at=days_ago(300), outcome="done"
+    )
+    assert retention_purge(now=NOW)["services_directory.RefreshReport"] == 1
+    assert list(RefreshReport.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert old.pk != recent.pk

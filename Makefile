@@ -74,6 +74,13 @@ bench: $(DEV_STAMP) ## Page-weight and throughput benchmarks (see docs/performan
 	$(PY) -m benchmarks.page_weight
 	$(PY) -m benchmarks.throughput
 
+# --- services directory: search benchmark (see docs/performance.md) ---
+BENCH_N ?= 500000
+bench-search: $(DEV_STAMP) ## Directory search p50/p95 over BENCH_N synthetic listings (PostgreSQL)
+	$(PY) manage.py load_gazetteer
+	$(PY) manage.py generate_listings --delete $(BENCH_N)
+	$(PY) manage.py bench_search --explain
+
 lock: ## Re-resolve requirements*.in into exact pins
 	rm -rf /tmp/pause-lock && $(PYTHON) -m venv /tmp/pause-lock
 	/tmp/pause-lock/bin/pip install --quiet -r requirements.in

@@ -34,10 +34,10 @@ def cross_site_reason(request: HttpRequest) -> str | None:
     if fetch_site is not None and fetch_site not in ALLOWED_FETCH_SITES:
         return f"Sec-Fetch-Site is {fetch_site!r}"
     origin = request.headers.get("Origin")
-    # QA (browser journey): with `Referrer-Policy: no-referrer`, which every page sends, browsers
-    # serialise the Origin of a same-origin form POST as "null" (Fetch standard, "serializing a request
-    # origin"). Sec-Fetch-Site, which pages cannot forge, has already said same-origin: believe it.
-    if origin == "null" and fetch_site in ALLOWED_FETCH_SITES:
+    if origin == "null" and fetch_site == "same-origin":
+        # Our pages send `Referrer-Policy: no-referrer`, and under that policy browsers send
+        # `Origin: null` even on a same-origin form post. Sec-Fetch-Site, set by the browser itself,
+        # still says where the post came from (sandboxed frames get "cross-site").
         return None
     if origin is not None:
         expected = f"{request.scheme}://{request.get_host()}"

@@ -29,7 +29,7 @@ class BadState(ValueError):
 
 @dataclass(frozen=True)
 class State:
-    step: int  # the index of the step the page shows
+    step: int  # the page that posted: 0 the intro, 1..N a step, N + 1 the result
     answers: Answers
 
 
@@ -50,7 +50,7 @@ def state_read(*, token: str, questionnaire: Questionnaire) -> State:
     if not isinstance(payload, dict) or payload.get("v") != questionnaire.id:
         raise BadState("version")
     step = payload.get("s")
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(questionnaire.steps):
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(questionnaire.steps) + 1:
         raise BadState("step")
     try:
         answers = answers_validate(payload.get("a"), questionnaire=questionnaire, complete=False)
@@ -73,7 +73,10 @@ def _field(question: Question) -> forms.Field:
         label=question.text,
         choices=choices,
         widget=forms.RadioSelect,
-        error_messages={"required": MISSING_ANSWER, "invalid_choice": "Please pick one of the answers shown."},
+        error_messages={
+            "required": MISSING_ANSWER,
+            "invalid_choice": "Please pick one of the answers shown.",
+        },
     )
 
 
@@ -107,7 +110,9 @@ class StepForm(forms.Form):
                 self.add_error(question.id, "Please pick only one answer.")
         unknown = set(self.data) - set(self.fields) - KNOWN_FIELDS
         if unknown:
-            raise forms.ValidationError("This page sent an answer we don't know. Please answer the questions shown.")
+            raise forms.ValidationError(
+                "This page sent an answer we don't know. Please answer the questions shown."
+            )
         return cleaned
 
     def answers(self) -> Answers:
@@ -135,7 +140,9 @@ def step_form(step: Step) -> type[StepForm]:
 
 
 def step_initial(step: Step, answers: Answers) -> dict:
-    return {q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers}
+    return {
+        q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers
+    }
 
 
 class PlanForm(forms.Form):

@@ -320,7 +320,10 @@ class _Node:
         value = self.data.get(key)
         if not isinstance(value, list) or not value:
             self.fail("must be a non-empty list", key)
-        return [(f"{key}[{i}]", _Node(item, f"{self._join(key)}[{i}]", self.source)) for i, item in enumerate(value)]
+        return [
+            (f"{key}[{i}]", _Node(item, f"{self._join(key)}[{i}]", self.source))
+            for i, item in enumerate(value)
+        ]
 
     def entries(self, key: str) -> list[tuple[str, _Node]]:
         """A mapping of mappings, as (key, node) pairs."""
@@ -391,7 +394,9 @@ def _scale(name: str, raw: Any, node: _Node) -> Scale:
                 anchor.fail(f"must be between {low} and {high}", "value")
             anchors[value] = anchor.text("label")
         options = tuple(
-            Option(value, str(value), f"{value} – {anchors[value]}" if value in anchors else str(value))
+            Option(
+                value, str(value), f"{value} \N{EN DASH} {anchors[value]}" if value in anchors else str(value)
+            )
             for value in range(low, high + 1)
         )
         return Scale(name, options, is_ruler=True)
@@ -580,9 +585,13 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         node.only({"key", "min", "max", "title", "feedback"})
         low, high = node.integer("min"), node.integer("max")
         if low != expected or high < low:
-            node.fail(f"bands must cover the ruler from {ruler_values[0]} with no gap (expected {expected})", "min")
+            node.fail(
+                f"bands must cover the ruler from {ruler_values[0]} with no gap (expected {expected})", "min"
+            )
         expected = high + 1
-        readiness_bands.append(ReadinessBand(node.text("key"), low, high, node.text("title"), node.texts("feedback")))
+        readiness_bands.append(
+            ReadinessBand(node.text("key"), low, high, node.text("title"), node.texts("feedback"))
+        )
     if expected != ruler_values[-1] + 1:
         readiness.fail(f"bands must end at {ruler_values[-1]}", "bands")
 
@@ -595,7 +604,11 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
     for key, node in barriers_node.entries("items"):
         node.only({"label", "reassurance"}, {"contacts", "link"})
         barriers[key] = Barrier(
-            key, node.text("label"), node.text("reassurance"), _contacts(node, "contacts", contacts), _link(node)
+            key,
+            node.text("label"),
+            node.text("reassurance"),
+            _contacts(node, "contacts", contacts),
+            _link(node),
         )
     option_keys = [option.key for option in questions[barriers_id].scale.options]
     if sorted(option_keys) != sorted(barriers):
@@ -642,8 +655,9 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         barriers_title=barriers_node.text("title"),
         barriers=barriers,
         actions=actions,
-        timeout_plan=TimeoutPlan(plan.text("id"), plan.text("title"), plan.text("intro"), tuple(timeout_steps),
-                                 plan.text("note")),  # fmt: skip
+        timeout_plan=TimeoutPlan(
+            plan.text("id"), plan.text("title"), plan.text("intro"), tuple(timeout_steps), plan.text("note")
+        ),
         when_you_call_title=call.text("title"),
         when_you_call_body=call.texts("body"),
     )
@@ -727,4 +741,3 @@ def _reading_texts(q: Questionnaire):
         for field_name in ("name", "when", "what"):
             if getattr(contact, field_name):
                 yield f"contacts.{contact.key}.{field_name}", getattr(contact, field_name)
-

@@ -129,9 +129,13 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
     answers = answers_validate(raw, questionnaire=q)
     questions = q.questions
 
-    total = sum(question.weight * _value(question, answers) for question in questions.values() if question.scored)
+    total = sum(
+        question.weight * _value(question, answers) for question in questions.values() if question.scored
+    )
     score_band = next(
-        band for band in q.bands if band.min_score <= total and (band.max_score is None or total <= band.max_score)
+        band
+        for band in q.bands
+        if band.min_score <= total and (band.max_score is None or total <= band.max_score)
     )
     fired = tuple(rule for rule in q.rules if condition_holds(rule.when, answers, q))
     band = max([score_band, *(q.band(rule.band_at_least) for rule in fired)], key=lambda b: b.rank)
@@ -141,7 +145,9 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         if not area.shows:
             continue
         marked = tuple(
-            question for question in questions.values() if question.area == area.key and _value(question, answers) > 0
+            question
+            for question in questions.values()
+            if question.area == area.key and _value(question, answers) > 0
         )
         if marked:
             findings.append(AreaFinding(area, marked))
@@ -150,7 +156,8 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         tuple(
             question
             for question in questions.values()
-            if q.danger.show_when.selects(question) and _value(question, answers) >= (q.danger.show_when.min_value or 1)
+            if q.danger.show_when.selects(question)
+            and _value(question, answers) >= (q.danger.show_when.min_value or 1)
         )
         if condition_holds(q.danger.show_when, answers, q)
         else ()
@@ -164,7 +171,11 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
 
     suggested_keys = list(band.actions)
     for action in q.actions.values():
-        if action.suggest_when and action.key not in suggested_keys and condition_holds(action.suggest_when, answers, q):
+        if (
+            action.suggest_when
+            and action.key not in suggested_keys
+            and condition_holds(action.suggest_when, answers, q)
+        ):
             suggested_keys.append(action.key)
 
     return Result(

@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from selfcheck.forms import BadState, HelpfulForm, PlanForm, State, state_read, state_sign, step_form, step_initial
+from selfcheck.forms import (
+    BadState,
+    HelpfulForm,
+    PlanForm,
+    State,
+    state_read,
+    state_sign,
+    step_form,
+    step_initial,
+)
 from selfcheck.questionnaire import Questionnaire, questionnaire_current
 from selfcheck.scoring import Answers, InvalidAnswers, Result, score
 from selfcheck.services import check_completed_count, check_helpful_count, check_started_count

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from services_directory import models
+from services_directory.services import normalise_phrase, search_vector_refresh, synonyms_changed
 
 
 class PhoneInline(admin.TabularInline):
@@ -46,6 +48,11 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [AttributeInline, PhoneInline, ScheduleInline, ClosureInline, ServiceAreaInline]
     show_full_result_count = False
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Name, text, keywords or types may have changed: the stored search vector follows.
+        search_vector_refresh(service_ids=[form.instance.pk])
+
 
 @admin.register(models.Organization)
 class OrganizationAdmin(admin.ModelAdmin):
@@ -76,12 +83,34 @@ class TaxonomyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
 
 
+class SearchSynonymForm(forms.ModelForm):
+    class Meta:
+        model = models.SearchSynonym
+        fields = ["phrase", "terms", "expands_to", "is_active", "note"]
+
+    def clean_phrase(self) -> str:
+        # Queries are matched as lower-case words without accents or punctuation; store phrases so.
+        phrase = normalise_phrase(self.cleaned_data["phrase"])
+        if not phrase:
+            raise forms.ValidationError("Type at least one word.")
+        return phrase
+
+
 @admin.register(models.SearchSynonym)
 class SearchSynonymAdmin(admin.ModelAdmin):
+    form = SearchSynonymForm
     list_display = ["phrase", "expands_to", "is_active", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["phrase", "expands_to"]
     filter_horizontal = ["terms"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        synonyms_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        synonyms_changed()
 
 
 @admin.register(models.ListingReport)
@@ -98,3 +127,25 @@ class PlaceAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["locality", "postcode"]
     show_full_result_count = False
+
+
+# --- Listing health (check_listings) ------------------------------------------------------------------
+
+
+@admin.register(models.ListingCheck)
+class ListingCheckAdmin(admin.ModelAdmin):
+    list_display = [
+        "service",
+        "checked_at",
+        "phone_ok",
+        "website_ok",
+        "website_status",
+        "stale",
+        "reminder_sent_at",
+    ]
+    list_filter = ["phone_ok", "website_ok", "stale"]
+    search_fields = ["service__name", "service__slug"]
+    readonly_fields = [field.name for field in models.ListingCheck._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by the weekly check only

@@ -79,6 +79,7 @@ COST_FILTERS = {
     "free": (Cost.FREE, Cost.FREE_CALL, Cost.BULK_BILLED),
     "free-call": (Cost.FREE_CALL,),
 }
+CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 STOP_WORDS = frozenset(
     [
         "a",
@@ -115,6 +116,22 @@ class Filters:
     cost: str = ""
     language: str = ""
     open_now: bool = False
+
+    def sanitised(self) -> Filters:
+        """Only code-shaped values (the form checks them against the taxonomy; this guards the SQL)."""
+
+        def codes(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(v for v in values[:20] if isinstance(v, str) and CODE_RE.fullmatch(v))
+
+        return Filters(
+            types=codes(self.types),
+            delivery=codes(self.delivery),
+            audience=codes(self.audience),
+            referral=codes(self.referral),
+            cost=self.cost if self.cost in COST_FILTERS else "",
+            language=self.language if CODE_RE.fullmatch(self.language or "") else "",
+            open_now=bool(self.open_now),
+        )
 
     @property
     def any(self) -> bool:
@@ -373,6 +390,7 @@ def search_services(
     """
     now = now or timezone.now()
     demo = settings.DEMO if demo is None else demo
+    filters = filters.sanitised()
     radius_km = radius_km if radius_km in RADIUS_CHOICES else DEFAULT_RADIUS_KM
     messages: list[str] = []
     query = clean_query(query)
@@ -439,7 +457,6 @@ def search_services(
             ).order_by("-score", "distance", "pk")
         else:
             rows = rows.order_by("distance", "pk")
-        local_rows, total, page, pages = _paginate(rows, filters, page, now, place, messages)
 
         # 3. Services that cover this area without a location nearby (postcode lists, radius areas).
         wide = bounding_box(place.latitude, place.longitude, MAX_AREA_RADIUS_KM)
@@ -474,7 +491,10 @@ def search_services(
         if text:
             condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             covering_qs = covering_qs.filter(condition)
-        covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page == 1 else []
+        covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
+        local_rows, total, page, pages = _paginate(
+            rows, filters, page, now, place, messages, also=[*talk_now_services, *covering_services]
+        )
     elif query or filters.any:
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
         matching = services.filter(filter_conditions(filters, "pk"))
@@ -487,7 +507,13 @@ def search_services(
         else:
             candidates = candidates.order_by("name", "pk")
         local_rows, total, page, pages = _paginate(
-            candidates.select_related("organization"), filters, page, now, place, messages
+            candidates.select_related("organization"),
+            filters,
+            page,
+            now,
+            place,
+            messages,
+            also=talk_now_services,
         )
     else:
         page, pages = 1, 1
@@ -553,13 +579,14 @@ def _hit(row, now, place) -> Hit:
     )
 
 
-def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages: list[str]):
-    """Page through at most LOCAL_CANDIDATES rows. Two queries, or two plus prefetch for open-now."""
+def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages: list[str], also=()):
+    """Page through at most LOCAL_CANDIDATES rows: two queries, or for "open now" one query and the
+    display prefetch (done here for `also` too, so the page's prefetch finds everything loaded)."""
     if filters.open_now:
         # Opening hours live in zones and holiday calendars, so "open now" is decided in Python over
         # the best LOCAL_CANDIDATES rows; their hours are loaded in one prefetch pass.
         candidates = list(rows[:LOCAL_CANDIDATES])
-        selectors.prefetch_for_display([_service_of(r) for r in candidates])
+        selectors.prefetch_for_display([*also, *(_service_of(r) for r in candidates)])
         location_of = {id(r): (r.location if isinstance(r, ServiceAtLocation) else None) for r in candidates}
         candidates = [
             r

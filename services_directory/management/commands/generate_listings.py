@@ -10,13 +10,14 @@ each run adds N more (use --delete first for a fresh set).
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import time
 import uuid
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from services_directory.models import (
@@ -35,7 +36,7 @@ from services_directory.models import (
 from services_directory.places import zone_for
 from services_directory.services import search_vector_refresh
 
-BATCH = 5000
+BATCH = 10000
 AREA_CODES = {
     "NSW": "02",
     "ACT": "02",
@@ -123,116 +124,150 @@ class Command(BaseCommand):
 
     def batch(self, rng: random.Random, places, terms, first: int, size: int) -> None:
         today = timezone.localdate()
+        now = timezone.now()
         weights = [k[1] for k in KINDS]
         org_every = 5
-        orgs = Organization.objects.bulk_create(
+        rows = [(rng.choices(KINDS, weights=weights)[0], rng.choice(places)) for _ in range(size)]
+        org_ids = reserve_ids(Organization, (size + org_every - 1) // org_every)
+        service_ids = reserve_ids(Service, size)
+        location_ids = reserve_ids(Location, size)
+        insert(
+            Organization,
+            ["id", "hsds_id", "created_at", "updated_at", "slug", "name", "alternate_name", "description",
+             "email", "website", "source_url", "last_verified", "is_demo", "is_synthetic"],
             [
-                Organization(
-                    slug=f"synthetic-org-{first + i}",
-                    hsds_id=uuid.uuid4(),
-                    name=f"Synthetic Community Services {first + i}",
-                    description="A synthetic organisation for benchmarks.",
-                    source_url="https://www.example.com/",
-                    last_verified=today,
-                    is_synthetic=True,
-                )
-                for i in range(0, size, org_every)
-            ]
-        )
-        rows = []
-        for _ in range(size):
-            kind = rng.choices(KINDS, weights=weights)[0]
-            place = rng.choice(places)
-            rows.append((kind, place))
-        services = Service.objects.bulk_create(
-            [
-                Service(
-                    organization=orgs[i // org_every],
-                    slug=f"synthetic-{first + i}",
-                    hsds_id=uuid.uuid4(),
-                    name=f"Synthetic {TERM_NAMES.get(kind[0], kind[0])} - {place[1]}",
-                    summary=kind[3],
-                    description=f"{kind[3]} Synthetic listing {first + i} for testing; not a real service.",
-                    cost=rng.choice(COSTS),
-                    intake_status=rng.choice(["open", "open", "waitlist", ""]),
-                    time_zone=zone_for(state=place[2], postcode=place[0]),
-                    hours_known=True,
-                    public_holidays="closed",
-                    source_url="https://www.example.com/",
-                    last_verified=today,
-                    is_synthetic=True,
-                )
-                for i, (kind, place) in enumerate(rows)
+                (oid, uuid.uuid4(), now, now, f"synthetic-org-{first + i * org_every}",
+                 f"Synthetic Community Services {first + i * org_every}", "",
+                 "A synthetic organisation for benchmarks.", "", "", "https://www.example.com/", today, False, True)
+                for i, oid in enumerate(org_ids)
             ],
-            batch_size=BATCH,
-        )
-        locations = Location.objects.bulk_create(
-            [
-                Location(
-                    organization=service.organization,
-                    hsds_id=uuid.uuid4(),
-                    address_1=f"{rng.randint(1, 400)} Synthetic Street",
-                    city=place[1],
-                    state_province=place[2],
-                    postal_code=place[0],
-                    # Spread around the locality's point, up to about 3 km.
-                    latitude=place[3] + rng.uniform(-0.03, 0.03),
-                    longitude=place[4] + rng.uniform(-0.03, 0.03),
-                )
-                for service, (kind, place) in zip(services, rows, strict=True)
-            ],
-            batch_size=BATCH,
-        )
-        ServiceAtLocation.objects.bulk_create(
-            [
-                ServiceAtLocation(service=s, location=loc, hsds_id=uuid.uuid4())
-                for s, loc in zip(services, locations, strict=True)
-            ],
-            batch_size=BATCH,
-        )
-        attributes, phones, schedules, areas, languages = [], [], [], [], []
-        for n, (service, (kind, place)) in enumerate(zip(services, rows, strict=True)):
+        )  # fmt: skip
+        service_rows, location_rows, sal_rows = [], [], []
+        attribute_rows, phone_rows, schedule_rows, area_rows, language_rows = [], [], [], [], []
+        for i, ((kind, place), sid, lid) in enumerate(zip(rows, service_ids, location_ids, strict=True)):
+            n = first + i
+            org = org_ids[i // org_every]
+            summary = kind[3]
+            service_rows.append((
+                sid, uuid.uuid4(), now, now, org, f"synthetic-{n}",
+                f"Synthetic {TERM_NAMES.get(kind[0], kind[0])} - {place[1]}", "", summary,
+                f"{summary} Synthetic listing {n} for testing; not a real service.", "", "", "", "", True,
+                rng.choice(COSTS), "", rng.choice(["open", "open", "waitlist", ""]), "", "", None, None,
+                zone_for(state=place[2], postcode=place[0]), False, True, "closed", "", [], "", False, True,
+                "https://www.example.com/", today,
+            ))  # fmt: skip
+            location_rows.append((
+                lid, uuid.uuid4(), now, now, org, "physical", "", "", "",
+                f"{rng.randint(1, 400)} Synthetic Street", "", place[1], place[2], place[0],
+                # Spread around the locality's point, up to about 3 km.
+                place[3] + rng.uniform(-0.03, 0.03), place[4] + rng.uniform(-0.03, 0.03), "", True,
+            ))  # fmt: skip
+            sal_rows.append((uuid.uuid4(), now, now, sid, lid, ""))
             codes = {
                 ("service-type", kind[0]),
                 ("audience", rng.choice(AUDIENCES)),
                 ("referral", rng.choice(REFERRALS)),
             }
             codes |= {("delivery", d) for d in kind[2]}
-            attributes += [
-                ServiceAttribute(service=service, term_id=terms[c], hsds_id=uuid.uuid4()) for c in codes
-            ]
-            phones.append(
-                Phone(
-                    service=service,
-                    hsds_id=uuid.uuid4(),
-                    number=f"({AREA_CODES[place[2]]}) 5550 {(first + n) % 10000:04d}",
-                    description="Synthetic number",
-                )
-            )
+            attribute_rows += [(uuid.uuid4(), now, now, sid, terms[c]) for c in codes]
+            phone_rows.append((
+                uuid.uuid4(), now, now, sid, None, None, f"({AREA_CODES[place[2]]}) 5550 {n % 10000:04d}", "",
+                "voice", "Synthetic number", "", 0,
+            ))  # fmt: skip
             byday, opens, closes = rng.choice(HOURS)
-            schedules.append(
-                Schedule(service=service, hsds_id=uuid.uuid4(), byday=byday, opens_at=opens, closes_at=closes)
+            schedule_rows.append(
+                (uuid.uuid4(), now, now, sid, None, byday, opens, closes, "", None, None, "")
             )
             if rng.random() < 0.2:
-                areas.append(
-                    ServiceArea(
-                        service=service, hsds_id=uuid.uuid4(), scope="postcodes", postcodes=f" {place[0]} "
-                    )
+                area_rows.append(
+                    (uuid.uuid4(), now, now, sid, "postcodes", "", "", f" {place[0]} ", None, None, None)
                 )
-            languages.append(Language(service=service, hsds_id=uuid.uuid4(), code="en", name="English"))
+            language_rows.append((uuid.uuid4(), now, now, sid, None, "en", "English", ""))
             if rng.random() < 0.1:
                 code, name = rng.choice(
                     [("ar", "Arabic"), ("vi", "Vietnamese"), ("zh", "Chinese"), ("hi", "Hindi")]
                 )
-                languages.append(Language(service=service, hsds_id=uuid.uuid4(), code=code, name=name))
-        for model, objs in (
-            (ServiceAttribute, attributes),
-            (Phone, phones),
-            (Schedule, schedules),
-            (ServiceArea, areas),
-            (Language, languages),
-        ):
-            model.objects.bulk_create(objs, batch_size=BATCH)
+                language_rows.append((uuid.uuid4(), now, now, sid, None, code, name, ""))
+        common = ["hsds_id", "created_at", "updated_at"]
+        insert(
+            Service,
+            ["id", *common, "organization_id", "slug", "name", "alternate_name", "summary", "description",
+             "first_contact", "url", "chat_url", "email", "is_active", "cost", "fees_description", "intake_status",
+             "typical_wait", "eligibility_description", "minimum_age", "maximum_age", "time_zone",
+             "hours_in_local_time", "hours_known", "public_holidays", "keywords", "sources", "notes_for_staff",
+             "is_demo", "is_synthetic", "source_url", "last_verified"],
+            service_rows,
+        )  # fmt: skip
+        insert(
+            Location,
+            ["id", *common, "organization_id", "location_type", "name", "description", "transportation",
+             "address_1", "address_2", "city", "state_province", "postal_code", "latitude", "longitude",
+             "time_zone", "show_address"],
+            location_rows,
+        )  # fmt: skip
+        insert(ServiceAtLocation, [*common, "service_id", "location_id", "description"], sal_rows)
+        insert(ServiceAttribute, [*common, "service_id", "term_id"], attribute_rows)
+        insert(
+            Phone,
+            [*common, "service_id", "location_id", "organization_id", "number", "extension", "type", "description",
+             "call_cost", "position"],
+            phone_rows,
+        )  # fmt: skip
+        insert(
+            Schedule,
+            [*common, "service_id", "location_id", "byday", "opens_at", "closes_at", "time_zone", "valid_from",
+             "valid_to", "description"],
+            schedule_rows,
+        )  # fmt: skip
+        insert(
+            ServiceArea,
+            [
+                *common,
+                "service_id",
+                "scope",
+                "name",
+                "states",
+                "postcodes",
+                "latitude",
+                "longitude",
+                "radius_km",
+            ],
+            area_rows,
+        )
+        insert(Language, [*common, "service_id", "phone_id", "code", "name", "note"], language_rows)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """Primary keys for rows inserted with explicit ids (PostgreSQL: from the table's sequence)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - table name from metadata
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL (about ten times faster than INSERT); bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        json_columns = {i for i, c in enumerate(columns) if c == "sources"}
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                if json_columns:
+                    row = tuple(json.dumps(v) if i in json_columns else v for i, v in enumerate(row))
+                copy.write_row(row)
+        return
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH
+    )
 
 
 TERM_NAMES = {

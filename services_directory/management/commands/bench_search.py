@@ -1,0 +1,81 @@
+"""Time the directory search on the current database: five query shapes, server side.
+
+Run after `generate_listings N` (see docs/performance.md). Each shape runs over random postcodes
+(fixed seed), after a warm-up; the command prints p50/p95/max in ms and the number of SQL queries, and
+with --explain the EXPLAIN ANALYZE of the local-results query of the slowest shape. Read-only.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from services_directory.models import Place
+from services_directory.places import resolve_place
+from services_directory.search import Filters, search_services
+
+SHAPES = {
+    "postcode only": {"query": "", "filters": Filters(), "place": True},
+    "postcode + type": {"query": "", "filters": Filters(types=("mbcp",)), "place": True},
+    "free text + postcode": {"query": "anger management", "filters": Filters(), "place": True},
+    "free text nationwide": {"query": "counselling for blokes", "filters": Filters(), "place": False},
+    "open now + filters": {
+        "query": "",
+        "filters": Filters(open_now=True, delivery=("in-person",), cost="free"),
+        "place": True,
+    },
+}
+
+
+class Command(BaseCommand):
+    help = "Benchmark five search shapes (p50/p95 ms, queries)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=40)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--explain", action="store_true")
+
+    def handle(self, *args, runs: int, seed: int, explain: bool, **options):
+        rng = random.Random(seed)  # noqa: S311 - reproducible sample, not security
+        postcodes = sorted(set(Place.objects.values_list("postcode", flat=True)))
+        sample = [rng.choice(postcodes) for _ in range(runs)]
+        places = [p for p in (resolve_place(pc) for pc in sample) if isinstance(p, Place)]
+        slowest = (0.0, None, None)
+        for name, shape in SHAPES.items():
+            timings, queries = [], 0
+            for i, place in enumerate([places[0], *places]):
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as ctx:
+                    search_services(
+                        query=shape["query"],
+                        place=place if shape["place"] else None,
+                        filters=shape["filters"],
+                        page=1,
+                        demo=True,
+                    )
+                elapsed = (time.perf_counter() - started) * 1000
+                if i:  # the first run warms caches
+                    timings.append(elapsed)
+                    queries = max(queries, len(ctx.captured_queries))
+                    if elapsed > slowest[0]:
+                        heaviest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
+                        slowest = (elapsed, name, heaviest["sql"])
+            timings.sort()
+            p95 = timings[max(0, round(len(timings) * 0.95) - 1)]
+            self.stdout.write(
+                f"{name:24} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  "
+                f"max {timings[-1]:6.1f} ms  queries {queries}"
+            )
+        if explain and slowest[2] and connection.vendor == "postgresql":
+            self.stdout.write(
+                f"\nSlowest single run: {slowest[1]} ({slowest[0]:.1f} ms); its heaviest query:"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[2])
+                for (line,) in cursor.fetchall():
+                    self.stdout.write(line)

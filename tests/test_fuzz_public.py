@@ -188,7 +188,7 @@ def _fuzzed_fields(draw, form: Form) -> dict[str, list[str]]:
 
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     derandomize=True,  # the same inputs on every run, so CI cannot pass by luck
     suppress_health_check=[

@@ -401,6 +401,8 @@ def test_a_finished_check_changes_only_usage_counters_and_logs_no_answer(client,
     cells = {(event, dimension): total for event, dimension, total in
              UsageCount.objects.values_list("event", "dimension", "count")}  # fmt: skip
     assert cells == {
+        ("visit", ""): 1,  # the page view of /check/ (usage's visit counter), not an answer
+        ("visit", "section=check"): 1,
         ("check_started", ""): 1,
         ("check_completed", ""): 1,
         ("check_band", "band=talk-this-week"): 1,

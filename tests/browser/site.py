@@ -136,7 +136,12 @@ def html_urls() -> list[str]:
     """The public pages (not robots.txt, the sitemap or other files the URL walk also finds)."""
     from tests.public_urls import public_urls
 
-    return [url for url in public_urls() if not re.search(r"\.(txt|xml|json|svg|ico)$", url)]
+    # The open data API (JSON) and data downloads are not pages.
+    return [
+        url
+        for url in public_urls()
+        if not re.search(r"\.(txt|xml|json|csv|svg|ico)$", url) and not url.startswith("/api/")
+    ]
 
 
 def page_kind(url: str) -> str:

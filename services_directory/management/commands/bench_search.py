@@ -72,7 +72,9 @@ class Command(BaseCommand):
                 f"max {timings[-1]:6.1f} ms  queries {queries}"
             )
         if explain and slowest[2] and connection.vendor == "postgresql":
-            self.stdout.write(f"\nSlowest single run: {slowest[1]} ({slowest[0]:.1f} ms); its heaviest query:")
+            self.stdout.write(
+                f"\nSlowest single run: {slowest[1]} ({slowest[0]:.1f} ms); its heaviest query:"
+            )
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[2])
                 for (line,) in cursor.fetchall():

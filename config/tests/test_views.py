@@ -1,7 +1,9 @@
 import pytest
+import redis
 from django.db import connection
 from django.test import Client
 
+from config.cache import ResilientRedisCache
 from config.views import server_error
 
 
@@ -53,3 +55,13 @@ def test_healthz_is_200_when_redis_is_down(settings):
 @pytest.mark.django_db
 def test_healthz_refuses_post():
     assert Client().post("/healthz").status_code == 405
+
+
+def test_the_cache_fails_open_when_redis_is_away():
+    cache = ResilientRedisCache("redis://127.0.0.1:9/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    assert cache.get("k", "default") == "default"
+    assert cache.get_many(["a", "b"]) == {}
+    cache.set("k", 1)  # skipped, not raised
+    assert cache.delete("k") is False
+    with pytest.raises(redis.ConnectionError):
+        cache.add("lock", 1)  # operations whose answer means something still tell their caller

@@ -28,9 +28,14 @@ def synthetic_listings(env: dict[str, str]) -> int:
         "print(Service.objects.filter(is_synthetic=True).count())"
     )
     out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
+    lines = out.stdout.strip().splitlines()
+    return int(lines[-1]) if out.returncode == 0 and lines and lines[-1].isdigit() else 0
 
 
 def prepare_data_set(target: int) -> str:

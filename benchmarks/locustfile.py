@@ -28,15 +28,16 @@ class Visitor(HttpUser):
     api: str | None = None
 
     def on_start(self):
-        if not Visitor.guides:
-            Visitor.guides = sorted(set(GUIDE_LINK.findall(self.client.get("/guides/").text))) or ["/guides/"]
-        if Visitor.api is None:
-            for path in ("/api/hsds/services", "/api/hsds/services/"):
-                if self.client.get(path, name="/api/hsds/services (probe)").status_code == 200:
-                    Visitor.api = path
-                    break
-            else:
-                Visitor.api = ""
+        # Look things up once for all users (gevent runs them in one thread, so a flag is enough),
+        # not fifty times at once.
+        if Visitor.api is not None:
+            return
+        Visitor.api = ""
+        Visitor.guides = sorted(set(GUIDE_LINK.findall(self.client.get("/guides/").text))) or ["/guides/"]
+        for path in ("/api/hsds/services", "/api/hsds/services/"):
+            if self.client.get(path, name="/api/hsds/services (probe)").status_code == 200:
+                Visitor.api = path
+                break
 
     @task(5)
     def home(self):
@@ -44,7 +45,7 @@ class Visitor(HttpUser):
 
     @task(3)
     def guide(self):
-        self.client.get(random.choice(Visitor.guides), name="/guides/[slug]/")
+        self.client.get(random.choice(Visitor.guides or ["/guides/"]), name="/guides/[slug]/")
 
     @task(4)
     def search(self):

@@ -29,7 +29,11 @@ def memory() -> str:
 
 
 def describe() -> str:
-    return f"{os.cpu_count()} CPU cores (nproc), {cpu_model()}, {memory()}, {platform.system()} {platform.release()}"
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPU cores (nproc), {cpu_model()}, {memory()}, {platform.system()} {platform.release()}; "
+        f"load average at the start {load} (the machine is shared, so numbers vary between runs)"
+    )
 
 
 def today() -> str:

@@ -146,6 +146,9 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, con
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of hanging a request when the database is unreachable.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # --- services directory: no JIT. Search queries are short, but their cost estimates can pass the JIT
+    # threshold, and compiling then takes seconds (measured: 3.1 s of a 3.3 s directory query). ---
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ---------------------------------------------------------------------------
@@ -208,7 +211,11 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 # Times are Australian (CELERY_TIMEZONE); quiet hours, off the hour so they do not all start at once.
 CELERY_BEAT_SCHEDULE = {
     "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": crontab(minute=5)},
-    # "refresh-directory-nightly": added with refresh_directory (HSDS feeds).
+    # HSDS feeds (services_directory/refresh.py, docs/hsds.md).
+    "refresh-directory-nightly": {
+        "task": "services_directory.tasks.refresh_directory",
+        "schedule": crontab(minute=40, hour=2),
+    },
     "check-listings-weekly": {
         "task": "services_directory.tasks.check_listings",
         "schedule": crontab(minute=30, hour=3, day_of_week="mon"),
@@ -222,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15, hour=4),
     },
 }
+
+# --- HSDS open data: the nightly directory refresh (beat entry above) reads these feeds ---
+# Comma-separated HSDS 3.0 API base URLs, HSDS JSON files or CSV data packages (datapackage.json).
+HSDS_SOURCES = env_list("HSDS_SOURCES")
 
 # --- Internationalisation ---------------------------------------------------------------------------
 

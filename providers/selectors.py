@@ -11,6 +11,7 @@ from providers.listing import row_text, service_snapshot
 from providers.models import ChangeRequest, Invitation
 from services_directory.models import Location, Organization, Service
 from usage.models import UsageCount
+from usage.suppression import THRESHOLD, Status, display
 
 
 def invitation_list() -> QuerySet[Invitation]:
@@ -41,8 +42,9 @@ def changes_for(*, user) -> QuerySet[ChangeRequest]:
 
 
 def suppressed(count: int) -> str:
-    """Small counts are shown as "<5" so nobody can single out one visitor."""
-    return "<5" if count < 5 else str(count)
+    """One count as the public statistics publish it (usage.suppression): 1 to 4 shows as "<5"."""
+    status = Status.SHOWN if count == 0 or count >= THRESHOLD else Status.PRIMARY
+    return display(status, count)
 
 
 def service_views(*, service: Service, days: int = 30) -> str:

@@ -8,6 +8,7 @@ address goes back to the start. The only trace is the anonymous counters in usag
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from selfcheck.forms import (
 )
 from selfcheck.questionnaire import Questionnaire, questionnaire_current
 from selfcheck.scoring import Answers, InvalidAnswers, Result, score
+from selfcheck.selectors import line_states, phone_lines_for_result
 from selfcheck.services import check_completed_count, check_helpful_count, check_started_count
 
 POST_ONLY = ["GET", "HEAD", "POST"]
@@ -67,7 +69,11 @@ def _render_step(request, q: Questionnaire, page: int, answers: Answers, form=No
 
 
 def _render_result(request, q: Questionnaire, answers: Answers, result: Result) -> HttpResponse:
+    shown = [*q.always_show_contacts, *(q.danger.contacts if result.danger else ()),
+             *(q.own_safety.contacts if result.own_safety else ())]  # fmt: skip
+    lines = phone_lines_for_result(result=result, shown=shown, demo=settings.DEMO)
     context = {
+        "phone_lines": [(service, service.phones.all()[0], line_states(service)) for service in lines],
         "q": q,
         "result": result,
         "state": state_sign(state=State(len(q.steps) + 1, answers), questionnaire=q),
@@ -150,7 +156,10 @@ def plan(request: HttpRequest) -> HttpResponse:
         return render(request, "selfcheck/plan_error.html", {"form": form}, status=400)
     chosen = form.cleaned_data["action"]
     actions = [action for key, action in q.actions.items() if key in chosen] or list(result.suggested_actions)
-    context = {"q": q, "result": result, "actions": actions, "picked": bool(chosen)}
+    contacts = [*(q.danger.contacts if result.danger else ()), *q.always_show_contacts,
+                *(q.own_safety.contacts if result.own_safety else ())]  # fmt: skip
+    unique_contacts = list({contact.key: contact for contact in contacts}.values())
+    context = {"q": q, "actions": actions, "picked": bool(chosen), "contacts": unique_contacts}
     return render(request, "selfcheck/plan_detail.html", context)
 
 

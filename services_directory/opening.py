@@ -81,29 +81,35 @@ def _closed_day(day: datetime.date, rules: Rules) -> bool:
     return any(start <= day <= end for start, end in rules.closures)
 
 
-def _intervals(spans: Sequence[Span], zone: ZoneInfo, first: datetime.date, days: int, rules: Rules):
-    """Opening intervals (aware datetimes) of the spans that start between `first` and first+days."""
+def _day_intervals(spans: Sequence[Span], zone: ZoneInfo, day: datetime.date, rules: Rules):
+    """Opening intervals (UTC instants) of the spans that start on `day`, in order."""
+    if _closed_day(day, rules):
+        return []
     out = []
-    for offset in range(days):
-        day = first + datetime.timedelta(days=offset)
-        if _closed_day(day, rules):
+    for span in spans:
+        if not span.applies_on(day):
             continue
-        for span in spans:
-            if not span.applies_on(day):
+        start = datetime.datetime.combine(day, span.opens, tzinfo=zone)
+        end_day = day + datetime.timedelta(days=1) if span.overnight else day
+        end = datetime.datetime.combine(end_day, span.closes, tzinfo=zone)
+        # Compare real instants: the wall-clock difference is wrong on daylight-saving days.
+        out.append((start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)))
+    return sorted(out)
+
+
+def _merged(spans: Sequence[Span], zone: ZoneInfo, first: datetime.date, rules: Rules):
+    """Merged opening intervals, day by day from `first`, lazily (most answers need a day or two)."""
+    current = None
+    for offset in range(HORIZON_DAYS + 1):
+        for start, end in _day_intervals(spans, zone, first + datetime.timedelta(days=offset), rules):
+            if current and start <= current[1]:
+                current[1] = max(current[1], end)
                 continue
-            start = datetime.datetime.combine(day, span.opens, tzinfo=zone)
-            end_day = day + datetime.timedelta(days=1) if span.overnight else day
-            end = datetime.datetime.combine(end_day, span.closes, tzinfo=zone)
-            # Compare real instants: the wall-clock difference is wrong on daylight-saving days.
-            out.append((start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)))
-    out.sort()
-    merged: list[list[datetime.datetime]] = []
-    for start, end in out:
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
+            if current:
+                yield tuple(current)
+            current = [start, end]
+    if current:
+        yield tuple(current)
 
 
 def status(spans: Iterable[Span], zone: str, at: datetime.datetime, rules: Rules = Rules()) -> Status:
@@ -113,12 +119,11 @@ def status(spans: Iterable[Span], zone: str, at: datetime.datetime, rules: Rules
     spans = tuple(spans)
     tz = ZoneInfo(zone)
     local_day = at.astimezone(tz).date()
-    # Start a day early: yesterday's overnight span may still be running.
-    merged = _intervals(spans, tz, local_day - datetime.timedelta(days=1), HORIZON_DAYS + 1, rules)
     horizon_end = datetime.datetime.combine(
         local_day + datetime.timedelta(days=HORIZON_DAYS), datetime.time(0), tzinfo=tz
     ).astimezone(datetime.UTC)
-    for start, end in merged:
+    # Start a day early: yesterday's overnight span may still be running.
+    for start, end in _merged(spans, tz, local_day - datetime.timedelta(days=1), rules):
         if start <= at < end:
             closes = None if end >= horizon_end else end.astimezone(tz)
             return Status(True, closes, None)

@@ -32,7 +32,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -40,6 +39,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
@@ -55,6 +55,7 @@ from services_directory.models import (
     ServiceArea,
     ServiceAtLocation,
     ServiceAttribute,
+    TaxonomyTerm,
 )
 from services_directory.services import SYNONYM_CACHE_KEY
 
@@ -68,6 +69,8 @@ MAX_WORDS = 12
 NATIONWIDE_CANDIDATES = 1000
 # Local results are ranked and paged within this many rows; "open now" is checked over them.
 LOCAL_CANDIDATES = 500
+# "Open now" is checked in Python over this many of the best local rows.
+OPEN_NOW_CANDIDATES = 200
 TALK_NOW_MAX = 6
 COVERING_MAX = 6
 # Radius service areas larger than this are not considered (state-wide areas use scope "state").
@@ -198,10 +201,14 @@ def clean_query(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
 
 
+def fold_accents(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
 def query_words(text: str) -> list[str]:
     """Plain search words (letters and digits), without stop words, for matching and synonyms."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    folded = fold_accents(text).lower()
     return re.findall(r"[a-z0-9]+", folded)[: MAX_WORDS * 2]
 
 
@@ -257,11 +264,25 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
+TERMS_CACHE_KEY = "services_directory:term-ids:v1"
+
+
+def term_ids(codes: tuple[str, ...], taxonomy: str) -> list[int]:
+    """Term ids for codes, from a cached map (one query when cold). Filtering by constant ids lets
+    PostgreSQL use its statistics for each term: "in person" matches most rows, "MBCP" few."""
+    mapping = cache.get(TERMS_CACHE_KEY)
+    if mapping is None:
+        mapping = {
+            f"{tax}/{code}": pk
+            for pk, code, tax in TaxonomyTerm.objects.values_list("pk", "code", "taxonomy__slug")
+        }
+        cache.set(TERMS_CACHE_KEY, mapping, 300)
+    return [mapping[f"{taxonomy}/{c}"] for c in codes if f"{taxonomy}/{c}" in mapping]
+
+
 def _has_term(codes: tuple[str, ...], taxonomy: str, outer: str) -> Exists:
     return Exists(
-        ServiceAttribute.objects.filter(
-            service=OuterRef(outer), term__code__in=codes, term__taxonomy__slug=taxonomy
-        )
+        ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=term_ids(codes, taxonomy))
     )
 
 
@@ -297,16 +318,9 @@ class PostgresBackend:
     name = "postgresql"
 
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
-        from django.contrib.postgres.search import SearchQuery, SearchRank
+        from django.contrib.postgres.search import SearchRank
 
-        ts = SearchQuery(Func(Value(query), function="unaccent"), search_type="websearch", config="english")
-        for synonym in synonyms:
-            if synonym.expands_to.strip():
-                ts = ts | SearchQuery(
-                    Func(Value(synonym.expands_to), function="unaccent"),
-                    search_type="plain",
-                    config="english",
-                )
+        ts = self.tsquery(query, synonyms)
         condition = Q(**{f"{prefix}search_vector": ts})
         rank = SearchRank(F(f"{prefix}search_vector"), ts)
         term_ids = sorted({t for s in synonyms for t in s.term_ids})
@@ -317,13 +331,45 @@ class PostgresBackend:
             rank = rank + Case(When(tagged, then=Value(0.3)), default=Value(0.0), output_field=FloatField())
         return condition, rank
 
-    def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
-        parts = ["websearch_to_tsquery('english', unaccent(%s))"]
-        params = [query]
+    @staticmethod
+    def tsquery(query: str, synonyms: list[Synonym]):
+        """websearch_to_tsquery(q) || plainto_tsquery(synonym words).
+
+        Accents are folded here rather than with unaccent() in SQL: with constant arguments the
+        (immutable) tsquery functions are computed once at plan time instead of once per row.
+        """
+        from django.contrib.postgres.search import SearchQuery
+
+        ts = SearchQuery(fold_accents(query), search_type="websearch", config="english")
         for synonym in synonyms:
             if synonym.expands_to.strip():
-                parts.append("plainto_tsquery('english', unaccent(%s))")
-                params.append(synonym.expands_to)
+                ts = ts | SearchQuery(fold_accents(synonym.expands_to), search_type="plain", config="english")
+        return ts
+
+    def candidates(self, query: str, synonyms: list[Synonym], limit: int) -> Q:
+        """Nationwide: at most `limit` rows from the GIN index, and as many tagged with a synonym's
+        terms, unranked. Two index scans instead of a scan of every service."""
+        # order_by(): no sort, any `limit` matches will do (Service's default ordering would sort them all).
+        ids = (
+            Service.objects.filter(search_vector=self.tsquery(query, synonyms))
+            .order_by()
+            .values("pk")[:limit]
+        )
+        term_ids = sorted({t for s in synonyms for t in s.term_ids})
+        if term_ids:
+            # One IN over a UNION: an OR of two IN (...) makes PostgreSQL scan every service.
+            ids = ids.union(
+                ServiceAttribute.objects.filter(term_id__in=term_ids).order_by().values("service_id")[:limit]
+            )
+        return Q(pk__in=Subquery(ids))
+
+    def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
+        parts = ["websearch_to_tsquery('english', %s)"]
+        params = [fold_accents(query)]
+        for synonym in synonyms:
+            if synonym.expands_to.strip():
+                parts.append("plainto_tsquery('english', %s)")
+                params.append(fold_accents(synonym.expands_to))
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT ({' || '.join(parts)})::text", params)
             return cursor.fetchone()[0]
@@ -360,6 +406,10 @@ class FallbackBackend:
             score = score + Case(When(tagged, then=Value(3)), default=Value(0), output_field=IntegerField())
         rank = ExpressionWrapper(score / 10.0, output_field=FloatField())
         return condition, rank
+
+    def candidates(self, query: str, synonyms: list[Synonym], limit: int) -> Q:
+        condition, _ = self.text_match(query, query_words(query), synonyms, prefix="", outer="pk")
+        return Q(pk__in=Subquery(Service.objects.filter(condition).order_by().values("pk")[:limit]))
 
     def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
         return ""
@@ -434,7 +484,7 @@ def search_services(
         south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
         rows = (
             ServiceAtLocation.objects.filter(
-                service__in=services,
+                _visible("service__", demo),
                 location__latitude__range=(south, north),
                 location__longitude__range=(west, east),
             )
@@ -465,16 +515,19 @@ def search_services(
                 scope=AreaScope.RADIUS,
                 latitude__range=wide[:2],
                 longitude__range=wide[2:],
-                service=OuterRef("pk"),
             )
             .annotate(km=great_circle_km(place.latitude, place.longitude, "latitude", "longitude"))
             .filter(km__lte=F("radius_km"))
         )
         postcode_areas = ServiceArea.objects.filter(
-            scope=AreaScope.POSTCODES, postcodes__contains=f" {place.postcode} ", service=OuterRef("pk")
+            scope=AreaScope.POSTCODES, postcodes__contains=f" {place.postcode} "
         )
         covering_qs = (
-            services.filter(Q(Exists(postcode_areas)) | Q(Exists(radius_areas)))
+            # Areas first (trigram and scope indexes), then their services: an OR of two EXISTS
+            # over every service would scan them all.
+            services.filter(
+                pk__in=Subquery(postcode_areas.values("service_id").union(radius_areas.values("service_id")))
+            )
             .exclude(pk__in=talk_now_ids)
             .exclude(
                 Exists(
@@ -500,8 +553,10 @@ def search_services(
         matching = services.filter(filter_conditions(filters, "pk"))
         if text:
             condition, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
-            matching = matching.filter(condition)
-        candidates = Service.objects.filter(pk__in=Subquery(matching.values("pk")[:NATIONWIDE_CANDIDATES]))
+            matching = matching.filter(engine.candidates(query, synonyms, NATIONWIDE_CANDIDATES))
+        candidates = Service.objects.filter(
+            pk__in=Subquery(matching.order_by().values("pk")[:NATIONWIDE_CANDIDATES])
+        )
         if text:
             candidates = candidates.annotate(rank=rank).order_by("-rank", "name", "pk")
         else:
@@ -563,6 +618,12 @@ def _talk_now_priority(hit: Hit) -> tuple[int, str]:
     return -score, service.name
 
 
+def _visible(prefix: str, demo: bool) -> Q:
+    """Service.objects.visible() as a condition on a related row (joins instead of IN (SELECT ...))."""
+    q = Q(**{f"{prefix}is_active": True})
+    return q if demo else q & Q(**{f"{prefix}is_demo": False})
+
+
 def _service_of(row) -> Service:
     return row.service if isinstance(row, ServiceAtLocation) else row
 
@@ -584,9 +645,10 @@ def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages:
     display prefetch (done here for `also` too, so the page's prefetch finds everything loaded)."""
     if filters.open_now:
         # Opening hours live in zones and holiday calendars, so "open now" is decided in Python over
-        # the best LOCAL_CANDIDATES rows; their hours are loaded in one prefetch pass.
-        candidates = list(rows[:LOCAL_CANDIDATES])
-        selectors.prefetch_for_display([*also, *(_service_of(r) for r in candidates)])
+        # the best OPEN_NOW_CANDIDATES rows; their hours are loaded in one prefetch pass.
+        candidates = list(rows[:OPEN_NOW_CANDIDATES])
+        # Only what opening hours need, for every candidate; the page's prefetch adds the rest.
+        prefetch_related_objects([*also, *(_service_of(r) for r in candidates)], "schedules", "closures")
         location_of = {id(r): (r.location if isinstance(r, ServiceAtLocation) else None) for r in candidates}
         candidates = [
             r

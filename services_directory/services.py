@@ -96,8 +96,8 @@ SYNONYM_CACHE_KEY = "services_directory:synonyms:v1"
 
 
 def synonyms_changed() -> None:
-    """Drop the cached synonym list (the admin calls this through SearchSynonymAdmin.save_model)."""
-    cache.delete(SYNONYM_CACHE_KEY)
+    """Drop the cached synonym list and term ids (the admin calls this when staff save a synonym)."""
+    cache.delete_many([SYNONYM_CACHE_KEY, "services_directory:term-ids:v1"])
 
 
 # --- Organisations and services -----------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from providers.testing import sign_in_fully
 from providers.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -20,13 +20,7 @@ def totp_code(device: TOTPDevice, offset: int = 0) -> str:
 
 def signed_in(user) -> Client:
     """A client that has passed both the password and the code (as the real flow leaves it)."""
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return sign_in_fully(Client(), user)
 
 
 @pytest.fixture

@@ -405,3 +405,10 @@ def test_the_form_as_rendered_round_trips_unchanged(provider_a, service, kind):
     response = client.post(url, data)
     assert response.status_code == 200
     assert "You have not changed anything" in response.content.decode()
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (1234, "1,234")])
+def test_view_counts_are_suppressed_like_the_public_statistics(count, shown):
+    from providers.selectors import suppressed
+
+    assert suppressed(count) == shown

@@ -75,10 +75,13 @@ def site_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     from django.db import connection
     from pytest_django.live_server_helper import LiveServer
 
-    # pytest-django creates the test database only when a collected test asks for one; the
-    # browser tests do not (see test_database_is_the_test_one), so never let them near another.
+    # pytest-django creates the test database only when a collected test asks for `db`; the browser
+    # tests do not, so when they run on their own they create (and later drop) it themselves.
+    created_from = None
     if not connection.settings_dict["NAME"].startswith("test_") and connection.vendor != "sqlite":
-        pytest.fail(f"the browser tests would use {connection.settings_dict['NAME']}, not a test database")
+        created_from = connection.settings_dict["NAME"]
+        with django_db_blocker.unblock():
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     with django_db_blocker.unblock():
         available = get_commands()
         for name in SEED_COMMANDS:
@@ -94,6 +97,8 @@ def site_server(django_db_setup, django_db_blocker) -> Iterator[str]:
             call_command("flush", verbosity=0, interactive=False)
             # Playwright's sync API runs in a greenlet, which gets its own Django connection: close it.
             connection.close()
+            if created_from:
+                connection.creation.destroy_test_db(created_from, verbosity=0)
 
 
 def _close_server_connections(connection) -> None:

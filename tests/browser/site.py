@@ -80,11 +80,16 @@ def submit(page, form) -> None:
 
 
 def complete_selfcheck(page, *, choose: str = "first", max_steps: int = 30) -> None:
-    """From the self-check start page, answer every step until a page without questions: the result."""
-    require_form(page, "The self-check")
+    """Answer every step of the self-check until the result: the first page whose form (if any) is
+    not another step of the walk, i.e. posts somewhere else (a plan, feedback) or asks nothing."""
+    walk = require_form(page, "The self-check").get_attribute("action")
     for _ in range(max_steps):
         form = answerable_form(page)
-        if form is None or not form.locator("input[type=radio], input[type=checkbox], select").count():
+        if form is None or form.get_attribute("action") != walk:
+            return
+        if not form.locator("input[type=radio], input[type=checkbox], select").count():
+            return
+        if page.locator("[data-selfcheck-result]").count():  # the result's plan form is not a question
             return
         fill(form, choose=choose)
         submit(page, form)
@@ -133,7 +138,12 @@ def html_urls() -> list[str]:
     """The public pages (not robots.txt, the sitemap or other files the URL walk also finds)."""
     from tests.public_urls import public_urls
 
-    return [url for url in public_urls() if not re.search(r"\.(txt|xml|json|csv|svg|ico)$", url)]
+    # The open data API (JSON) and data downloads are not pages.
+    return [
+        url
+        for url in public_urls()
+        if not re.search(r"\.(txt|xml|json|csv|svg|ico)$", url) and not url.startswith("/api/")
+    ]
 
 
 def page_kind(url: str) -> str:

@@ -12,6 +12,7 @@ from tests.browser.site import (
     html_urls,
     path_of,
     search_near,
+    start_selfcheck,
     submit_empty,
     visit_page_types,
 )
@@ -75,6 +76,7 @@ def test_no_axe_violations_behind_the_forms(context, site_server, axe_source):
 def test_selfcheck_error_state(context, site_server, axe_source):
     page = context.new_page()
     page.goto(site_server + "/check/")
+    start_selfcheck(page)
     form = answerable_form(page)
     if form is None:
         pytest.skip("The self-check has no form yet (skip only while the page is absent)")

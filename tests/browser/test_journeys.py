@@ -8,14 +8,15 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, open_context
 from tests.browser.site import (
+    POSTCODE,
     SERVICE_PAGE,
-    answerable_form,
     complete_selfcheck,
     html_urls,
     path_of,
     search_near,
     service_links,
     start_selfcheck,
+    submit,
     visit_page_types,
 )
 
@@ -45,11 +46,18 @@ def walk_to_a_phone_number(page, site: str) -> None:
     result = page.url
     assert page.locator(f"main {CRISIS_LINK}, {CRISIS_LINK}").count(), "the result shows the crisis line"
 
+    # The handover: a postcode box that searches the directory, or a link to it.
+    search_form = page.locator("main form[action='/services/']")
     to_search = page.locator("main a[href^='/services/']")
-    assert to_search.count(), f"the self-check result ({result}) offers no way to the service search"
-    with page.expect_navigation():
-        to_search.first.click()
-    if answerable_form(page) is not None and not service_links(page):
+    if search_form.count():
+        search_form.first.locator("input[type=text], input[type=search]").first.fill(POSTCODE)
+        submit(page, search_form.first)
+    else:
+        assert to_search.count(), f"the self-check result ({result}) offers no way to the service search"
+        with page.expect_navigation():
+            to_search.first.click()
+    assert path_of(page) == "/services/", page.url
+    if not service_links(page):
         search_near(page)
     links = service_links(page)
     assert links, f"no service listed near the postcode at {page.url}"

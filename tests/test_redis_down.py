@@ -8,13 +8,13 @@ import pytest
 from django.test import Client
 
 from tests.public_urls import public_urls
+from usage import counter
 from usage.models import UsageCount
 
 CLOSED_PORT = "redis://127.0.0.1:9/0"
 
 
-@pytest.fixture
-def redis_down(settings):
+def point_redis_at_a_closed_port(settings) -> None:
     settings.REDIS_URL = CLOSED_PORT
     settings.CACHES = {
         "default": {
@@ -23,21 +23,31 @@ def redis_down(settings):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    counter._redis_down_until.clear()  # start from "Redis looked fine a moment ago"
+
+
+@pytest.fixture
+def redis_down(settings):
+    point_redis_at_a_closed_port(settings)
 
 
 @pytest.mark.django_db
-def test_every_public_page_answers_quickly_when_redis_is_down(redis_down):
+def test_every_public_page_answers_quickly_when_redis_is_down(settings):
     client = Client()
+    urls = public_urls()
+    for url in urls:  # warm up first: templates, the questionnaire and the like load once per process
+        client.get(url)
+    point_redis_at_a_closed_port(settings)
     started = time.monotonic()
     slow = []
-    for url in public_urls():
+    for url in urls:
         page_started = time.monotonic()
         response = client.get(url)
         assert response.status_code == 200, url
         if time.monotonic() - page_started > 1:
             slow.append(url)
     assert not slow, f"pages waited on Redis: {slow}"
-    assert time.monotonic() - started < 2 + 0.2 * len(public_urls())
+    assert time.monotonic() - started < 2 + 0.2 * len(urls)
     assert not UsageCount.objects.exists(), "counts are dropped, not written elsewhere"
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("services/<int:pk>/edit/", listings.service_edit, name="service_edit"),
     path("services/<int:pk>/copy/", listings.service_copy, name="service_copy"),
     path("services/<int:pk>/still-correct/", listings.service_confirm, name="service_confirm"),
+    path("confirm/<str:token>/", listings.service_confirm_link, name="service_confirm_link"),
     path("locations/<int:pk>/edit/", listings.location_edit, name="location_edit"),
     path("changes/", listings.change_list, name="change_list"),
     path("changes/<int:pk>/", listings.change_detail, name="change_detail"),

@@ -12,6 +12,7 @@ from providers.access import LEVELS
 from providers.models import ChangeRequest, Invitation
 from providers.tests.conftest import signed_in
 from providers.tests.factories import LocationFactory, listing
+from services_directory.verification import verification_token_make
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ MATRIX = {
     "service_edit": ("get", "/providers/services/{service}/edit/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
     "service_copy": ("get", "/providers/services/{service}/copy/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
     "service_confirm": ("post", "/providers/services/{service}/still-correct/", [SIGN_IN, CHALLENGE, GOES_ON, 404, 403, 403]),
+    "service_confirm_link": ("get", "/providers/confirm/{confirm}/", [SIGN_IN, CHALLENGE, GOES_ON, 404, 403, 403]),
     "location_edit": ("get", "/providers/locations/{location}/edit/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
     "change_list": ("get", "/providers/changes/", [SIGN_IN, CHALLENGE, 200, 200, 403, 403]),
     "change_detail": ("get", "/providers/changes/{change}/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
@@ -111,6 +113,7 @@ def world(org_a, org_b, provider_a, provider_b, staff_user, superuser):
         "change": change.pk,
         "invitation": invitation.pk,
         "token": "no-such-token",
+        "confirm": verification_token_make(service_id=service.pk),
     }
     return clients, ids
 

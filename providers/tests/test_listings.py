@@ -412,3 +412,18 @@ def test_view_counts_are_suppressed_like_the_public_statistics(count, shown):
     from providers.selectors import suppressed
 
     assert suppressed(count) == shown
+
+
+def test_the_still_correct_email_link_leads_a_signed_in_provider_to_the_listing(org_a, provider_a):
+    from providers.tests.conftest import signed_in
+    from providers.tests.factories import listing
+    from services_directory.verification import verification_url
+
+    service = listing(org_a)
+    client = signed_in(provider_a)
+    path = verification_url(service_id=service.pk).split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/providers/services/{service.pk}/"
+    bad = client.get("/providers/confirm/not-a-real-token/")
+    assert bad.status_code == 302 and bad["Location"] == "/providers/"

@@ -29,6 +29,11 @@ from providers.listing_forms import (
     schedule_rows,
 )
 from providers.models import ChangeRequest
+from services_directory.verification import (
+    VerificationTokenExpired,
+    VerificationTokenInvalid,
+    verification_token_read,
+)
 
 Kind, Status = ChangeRequest.Kind, ChangeRequest.Status
 
@@ -199,6 +204,27 @@ def service_copy(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "providers/service_copy_form.html", {"service": service, "form": form, "targets": targets}
     )
+
+
+@access.provider
+def service_confirm_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the monthly "still correct?" e-mail leads: the listing, with its one-step confirm button.
+
+    The link names the listing, not a person: whoever follows it signs in (password and code) first,
+    and sees the listing only if it belongs to their organisation.
+    """
+    try:
+        service_id = verification_token_read(token)
+    except (VerificationTokenInvalid, VerificationTokenExpired):
+        messages.error(
+            request, "That link has expired or is not valid. Choose the listing below to check it."
+        )
+        return redirect("providers:dashboard")
+    service = get_object_or_404(selectors.services_for(user=request.user), pk=service_id)
+    messages.info(
+        request, "Please check this listing. If it is all still right, press \u201cStill correct\u201d."
+    )
+    return redirect("providers:service_detail", pk=service.pk)
 
 
 @access.provider

@@ -663,7 +663,8 @@ def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages:
         total = len(candidates)
         page, pages = _clamp(page, total, messages)
         return candidates[(page - 1) * PER_PAGE : page * PER_PAGE], total, page, pages
-    total = rows[:LOCAL_CANDIDATES].count()
+    # No ORDER BY in the count: PostgreSQL can stop at LOCAL_CANDIDATES rows instead of sorting all.
+    total = rows.order_by()[:LOCAL_CANDIDATES].count()
     page, pages = _clamp(page, total, messages)
     return list(rows[(page - 1) * PER_PAGE : page * PER_PAGE]), total, page, pages
 

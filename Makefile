@@ -8,6 +8,9 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# npm test tooling (see "Quality gates" below); a prerequisite of `make test` when npm is present.
+NODE_STAMP := node_modules/.installed
+NODE_DEPS := $(if $(shell command -v npm),$(NODE_STAMP))
 
 .PHONY: help run test lint format migrate seed worker beat serve bench bench-search audit load lock clean
 
@@ -43,7 +46,7 @@ run: seed ## Set up everything and serve the site on http://127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(DEV_STAMP) ## Run the whole suite (lint, migrations check, tests)
+test: $(DEV_STAMP) $(NODE_DEPS) ## Run the whole suite (lint, migrations check, tests)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
@@ -89,3 +92,20 @@ lock: ## Re-resolve requirements*.in into exact pins
 
 clean: ## Remove the virtual environment, the SQLite database and collected static files
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# --- Quality gates (issue 9): npm test tooling, page weight and Lighthouse, load -------------------
+# axe-core (browser accessibility tests) and Lighthouse (make audit) come from npm into ./node_modules;
+# nothing from npm is served. `make test` installs them when npm is present (CI always has it).
+.PHONY: node
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node: $(NODE_STAMP) ## Install the npm test tooling (axe-core, Lighthouse) into node_modules
+
+audit: $(DEV_STAMP) $(NODE_STAMP) ## Page-weight budgets and Lighthouse = 100 in production mode (docs/performance.md)
+	$(PY) -m benchmarks.audit
+
+load: $(DEV_STAMP) ## Two-minute locust load test, 50 users, gunicorn + PostgreSQL + Redis (not in CI)
+	$(PY) -m benchmarks.load

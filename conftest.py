@@ -33,7 +33,7 @@ def redis_url() -> str:
     return settings.REDIS_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # session-wide: the browser tests share one Chromium
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     require(bool(shutil.which(path)), "Chromium (apt-get install chromium)")

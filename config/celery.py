@@ -1,4 +1,7 @@
-"""The Celery application. Configuration comes from Django settings (the CELERY_ prefix)."""
+"""The Celery application. Configuration comes from Django settings (the CELERY_ prefix).
+
+Tasks live in each app's tasks.py; site-wide jobs (the retention purge) in config/tasks.py.
+"""
 
 import os
 
@@ -9,3 +12,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("pause")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["config"])

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,7 +71,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when PRODUCTION=1.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with a default site that asks for the second factor (providers/admin_site.py).
+    "providers.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,10 +94,13 @@ INSTALLED_APPS = [
     "content",
     "selfcheck",
     "services_directory",
+    "providers",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Counts public page views by section (usage app); first, so it sees the final status.
+    "usage.middleware.VisitCounterMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Portal sessions end after 30 minutes idle and 12 hours in all (only under /providers/).
+    "providers.middleware.PortalSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.FriendlyErrorsMiddleware",
@@ -185,7 +192,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
+    # kombu retries a failed connection with these (its default first pause is 2 s): once, briefly.
     "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -193,9 +204,35 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 2
-CELERY_BEAT_SCHEDULE = {
-    "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": 3600.0},
+# The result backend reconnects on its own schedule (20 tries by default, ~20 s): once, briefly.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
 }
+# Times are Australian (CELERY_TIMEZONE); quiet hours, off the hour so they do not all start at once.
+CELERY_BEAT_SCHEDULE = {
+    "aggregate-usage-hourly": {"task": "usage.tasks.aggregate_usage", "schedule": crontab(minute=5)},
+    # HSDS feeds (services_directory/refresh.py, docs/hsds.md).
+    "refresh-directory-nightly": {
+        "task": "services_directory.tasks.refresh_directory",
+        "schedule": crontab(minute=40, hour=2),
+    },
+    "check-listings-weekly": {
+        "task": "services_directory.tasks.check_listings",
+        "schedule": crontab(minute=30, hour=3, day_of_week="mon"),
+    },
+    "verification-reminders-monthly": {
+        "task": "services_directory.tasks.send_verification_reminders",
+        "schedule": crontab(minute=0, hour=10, day_of_month=1),
+    },
+    "retention-purge-daily": {
+        "task": "config.tasks.retention_purge",
+        "schedule": crontab(minute=15, hour=4),
+    },
+}
+
+# --- HSDS open data: the nightly directory refresh (beat entry above) reads these feeds ---
+# Comma-separated HSDS 3.0 API base URLs, HSDS JSON files or CSV data packages (datapackage.json).
+HSDS_SOURCES = env_list("HSDS_SOURCES")
 
 # --- Internationalisation ---------------------------------------------------------------------------
 
@@ -360,3 +397,16 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION and not env_bool("MANIFEST_STATIC")
 # models.W047: SQLite cannot enforce the usage-count uniqueness over a null hour. The embedded default
 # is single-process and readers sum cells anyway; PostgreSQL (real mode) enforces it.
 SILENCED_SYSTEM_CHECKS += ["models.W047"]
+
+# --- Provider portal (providers/) -------------------------------------------------------------------
+
+# Messages live in the session: the cookie store would set a cookie on path "/", outside /providers/.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Accounts are keyed by lower-cased e-mail address, so "A@x" and "a@x" share one failure count.
+AXES_USERNAME_CALLABLE = "providers.auth.axes_username"
+AXES_LOCKOUT_TEMPLATE = "providers/locked.html"
+# Successful sign-ins are not logged by axes (its log rows would hold the browser's user agent).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = True
+# Password reset links work once and for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60

@@ -127,3 +127,90 @@ class PlaceAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["locality", "postcode"]
     show_full_result_count = False
+
+
+# --- Listing health (check_listings) ------------------------------------------------------------------
+
+
+@admin.register(models.ListingCheck)
+class ListingCheckAdmin(admin.ModelAdmin):
+    list_display = [
+        "service",
+        "checked_at",
+        "phone_ok",
+        "website_ok",
+        "website_status",
+        "stale",
+        "reminder_sent_at",
+    ]
+    list_filter = ["phone_ok", "website_ok", "stale"]
+    search_fields = ["service__name", "service__slug"]
+    readonly_fields = [field.name for field in models.ListingCheck._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by the weekly check only
+
+
+# --- HSDS refresh and import (services_directory/refresh.py) ---
+
+
+@admin.register(models.RefreshReport)
+class RefreshReportAdmin(admin.ModelAdmin):
+    """What each refresh or import did, per source: read-only for staff."""
+
+    list_display = [
+        "started_at",
+        "source",
+        "outcome",
+        "added",
+        "updated",
+        "deactivated",
+        "rejected",
+        "flagged_count",
+    ]
+    list_filter = ["outcome", "source"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "source",
+        "started_at",
+        "finished_at",
+        "outcome",
+        "added",
+        "updated",
+        "unchanged",
+        "deactivated",
+        "rejected",
+        "message",
+        "problem_list",
+        "flagged_list",
+    ]
+    exclude = ["problems", "flagged"]
+
+    @admin.display(description="kept local changes")
+    def flagged_count(self, obj) -> int:
+        return len(obj.flagged)
+
+    @admin.display(description="records skipped (id, field, reason)")
+    def problem_list(self, obj) -> str:
+        return "\n".join(f"{p['id']} {p['field']}: {p['reason']}" for p in obj.problems) or "none"
+
+    @admin.display(description="local changes kept, for review (id: fields)")
+    def flagged_list(self, obj) -> str:
+        return "\n".join(f"{f['id']}: {', '.join(f['fields'])}" for f in obj.flagged) or "none"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.ImportedRecord)
+class ImportedRecordAdmin(admin.ModelAdmin):
+    list_display = ["service", "source", "imported_at", "locally_changed"]
+    list_filter = ["source"]
+    search_fields = ["service__name"]
+    readonly_fields = ["service", "source", "values", "values_hash", "imported_at", "locally_changed"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

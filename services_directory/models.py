@@ -578,3 +578,97 @@ LANGUAGE_NAMES = {
     "so": "Somali",
     "sgn": "Auslan",
 }
+
+
+# --- HSDS import and refresh (services_directory/hsds/, docs/hsds.md) ----------------------------------
+
+
+class ImportedRecord(models.Model):
+    """What the last import from an open data source wrote to a service.
+
+    `values` is the service as imported (our field names, comparable form). At the next refresh a
+    field whose stored value differs from `values` was changed here (through the portal or the admin)
+    since: it is kept and listed in `locally_changed` for staff instead of being overwritten.
+    """
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="import_record")
+    source = models.CharField(max_length=500, db_index=True)
+    values = models.JSONField(default=dict)
+    values_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+    locally_changed = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["source", "service_id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} from {self.source}"
+
+
+class RefreshReport(models.Model):
+    """One run of refresh_directory (or import_hsds) for one source: what changed and what was refused."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Source rejected whole"
+        FAILED = "failed", "Failed (nothing changed)"
+
+    source = models.CharField(max_length=500, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # [{"id": ..., "field": ..., "reason": ...}]: records skipped, or why the source was refused.
+    problems = models.JSONField(default=list, blank=True)
+    # [{"id": ..., "fields": [...]}]: fields changed here since the last import, kept and flagged.
+    flagged = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+# --- Listing health (the weekly check_listings job) -------------------------------------------------
+
+
+class ListingCheckQuerySet(models.QuerySet):
+    def needing_attention(self) -> ListingCheckQuerySet:
+        return self.filter(models.Q(phone_ok=False) | models.Q(website_ok=False) | models.Q(stale=True))
+
+
+class ListingCheck(models.Model):
+    """The latest automatic check of one listing: one row per service, replaced by each run.
+
+    Shown to staff (admin) so broken phone numbers and websites, and listings nobody has confirmed for
+    six months, are followed up. `reminder_sent_at` makes the monthly "still correct?" e-mail go at
+    most once a month per listing.
+    """
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="listing_check")
+    checked_at = models.DateTimeField()
+    phone_ok = models.BooleanField(default=True)
+    phone_problems = models.JSONField(default=list, blank=True, help_text="Each bad number and why.")
+    website_ok = models.BooleanField(null=True, blank=True, help_text="Empty when there is no website.")
+    website_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    website_problem = models.CharField(max_length=300, blank=True)
+    stale = models.BooleanField(default=False, help_text="Not verified for six months or more.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ListingCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["service__name"]
+
+    def __str__(self) -> str:
+        return f"Check of {self.service_id} at {self.checked_at:%Y-%m-%d}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return not self.phone_ok or self.website_ok is False or self.stale

@@ -104,9 +104,11 @@ def synonyms_changed() -> None:
 
 
 @transaction.atomic
-def organization_upsert(*, slug: str, fields: dict) -> Organization:
+def organization_upsert(*, slug: str, fields: dict, hsds_id: uuid.UUID | None = None) -> Organization:
+    """Create or update an organisation by slug. A new one takes `hsds_id` when given (an import keeps
+    the source's id), else a stable id derived from the slug."""
     organization = Organization.objects.filter(slug=slug).first() or Organization(
-        slug=slug, hsds_id=hsds_id_for("organization", slug)
+        slug=slug, hsds_id=hsds_id or hsds_id_for("organization", slug)
     )
     if _assign(organization, fields):
         organization.full_clean()
@@ -134,6 +136,7 @@ class PhoneData:
     type: str = "voice"
     description: str = ""
     call_cost: str = ""
+    hsds_id: uuid.UUID | None = None  # kept from an HSDS import
 
 
 @dataclass
@@ -145,6 +148,7 @@ class ScheduleData:
     valid_from: datetime.date | None = None
     valid_to: datetime.date | None = None
     description: str = ""
+    hsds_id: uuid.UUID | None = None  # kept from an HSDS import
 
 
 @dataclass
@@ -156,6 +160,15 @@ class AreaData:
     longitude: float | None = None
     radius_km: float | None = None
     name: str = ""
+    hsds_id: uuid.UUID | None = None  # kept from an HSDS import
+
+
+@dataclass
+class LanguageData:
+    code: str
+    name: str
+    note: str = ""
+    hsds_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -167,7 +180,7 @@ class ServiceData:
     phones: list[PhoneData] = field(default_factory=list)
     schedules: list[ScheduleData] = field(default_factory=list)
     areas: list[AreaData] = field(default_factory=list)
-    languages: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+    languages: list[tuple[str, str] | LanguageData] = field(default_factory=list)  # (code, name)
     cost_options: list[dict] = field(default_factory=list)
     closures: list[tuple[datetime.date, datetime.date, str]] = field(default_factory=list)
 
@@ -177,14 +190,16 @@ class UnknownTerm(ValueError):
 
 
 @transaction.atomic
-def service_upsert(*, slug: str, organization: Organization, data: ServiceData) -> Service:
+def service_upsert(
+    *, slug: str, organization: Organization, data: ServiceData, hsds_id: uuid.UUID | None = None
+) -> Service:
     """Create or update a service and replace its phones, hours, areas, languages, costs and terms.
 
     Child rows keep stable HSDS ids (derived from the service slug and position), so re-running with
     the same data changes nothing that an export would show.
     """
     service = Service.objects.filter(slug=slug).first() or Service(
-        slug=slug, hsds_id=hsds_id_for("service", slug)
+        slug=slug, hsds_id=hsds_id or hsds_id_for("service", slug)
     )
     if _assign(service, {"organization": organization, **data.fields}):
         service.full_clean()
@@ -216,7 +231,7 @@ def service_upsert(*, slug: str, organization: Organization, data: ServiceData) 
                 description=p.description,
                 call_cost=p.call_cost,
                 position=i,
-                hsds_id=hsds_id_for("phone", f"{slug}/{i}"),
+                hsds_id=p.hsds_id or hsds_id_for("phone", f"{slug}/{i}"),
             )
             for i, p in enumerate(data.phones)
         ],
@@ -234,7 +249,7 @@ def service_upsert(*, slug: str, organization: Organization, data: ServiceData) 
                 valid_from=s.valid_from,
                 valid_to=s.valid_to,
                 description=s.description,
-                hsds_id=hsds_id_for("schedule", f"{slug}/{i}"),
+                hsds_id=s.hsds_id or hsds_id_for("schedule", f"{slug}/{i}"),
             )
             for i, s in enumerate(data.schedules)
         ],
@@ -245,7 +260,7 @@ def service_upsert(*, slug: str, organization: Organization, data: ServiceData) 
         [
             ServiceArea(
                 service=service,
-                hsds_id=hsds_id_for("service_area", f"{slug}/{i}"),
+                hsds_id=a.hsds_id or hsds_id_for("service_area", f"{slug}/{i}"),
                 **area_fields(a),
             )
             for i, a in enumerate(data.areas)
@@ -255,15 +270,25 @@ def service_upsert(*, slug: str, organization: Organization, data: ServiceData) 
         Language,
         service,
         [
-            Language(service=service, code=code, name=name, hsds_id=hsds_id_for("language", f"{slug}/{code}"))
-            for code, name in data.languages
+            Language(
+                service=service,
+                code=item.code,
+                name=item.name,
+                note=item.note,
+                hsds_id=item.hsds_id or hsds_id_for("language", f"{slug}/{item.code}"),
+            )
+            for item in (x if isinstance(x, LanguageData) else LanguageData(*x) for x in data.languages)
         ],
     )
     _replace(
         CostOption,
         service,
         [
-            CostOption(service=service, hsds_id=hsds_id_for("cost_option", f"{slug}/{i}"), **c)
+            CostOption(
+                service=service,
+                hsds_id=c.get("hsds_id") or hsds_id_for("cost_option", f"{slug}/{i}"),
+                **{k: v for k, v in c.items() if k != "hsds_id"},
+            )
             for i, c in enumerate(data.cost_options)
         ],
     )
@@ -408,3 +433,93 @@ def listing_report_create(*, service: Service, problem: str, details: str) -> Li
     report.full_clean()
     report.save()
     return report
+
+
+# --- HSDS import (services_directory/hsds/importing.py) -----------------------------------------------
+
+
+@transaction.atomic
+def taxonomy_term_import(
+    *,
+    term_id: uuid.UUID,
+    code: str,
+    name: str,
+    description: str,
+    taxonomy_id: uuid.UUID | None,
+    taxonomy_name: str,
+) -> TaxonomyTerm:
+    """Find a taxonomy term by HSDS id, or add a term (and its taxonomy) from another directory.
+
+    Our own terms are never changed by an import: staff own them.
+    """
+    from django.utils.text import slugify
+
+    term = TaxonomyTerm.objects.select_related("taxonomy").filter(hsds_id=term_id).first()
+    if term is not None:
+        return term
+    taxonomy_id = taxonomy_id or hsds_id_for("taxonomy", f"imported/{taxonomy_name or 'terms'}")
+    taxonomy = Taxonomy.objects.filter(hsds_id=taxonomy_id).first()
+    if taxonomy is None:
+        taxonomy = Taxonomy(
+            hsds_id=taxonomy_id,
+            slug=f"{slugify(taxonomy_name)[:30] or 'imported'}-{taxonomy_id.hex[:8]}",
+            name=(taxonomy_name or "Imported terms")[:200],
+            description=f"Terms imported from another directory ({taxonomy_name or 'unnamed taxonomy'}).",
+        )
+        taxonomy.full_clean()
+        taxonomy.save()
+    base = slugify(code or name)[:50] or "term"
+    code = (
+        base
+        if not TaxonomyTerm.objects.filter(taxonomy=taxonomy, code=base).exists()
+        else f"{base}-{term_id.hex[:8]}"
+    )
+    term = TaxonomyTerm(
+        hsds_id=term_id, taxonomy=taxonomy, code=code, name=name[:200], description=description, position=999
+    )
+    term.full_clean()
+    term.save()
+    return term
+
+
+@transaction.atomic
+def service_at_location_upsert(
+    *, hsds_id: uuid.UUID, service: Service, location: Location, description: str = ""
+) -> ServiceAtLocation:
+    sal = (
+        ServiceAtLocation.objects.filter(hsds_id=hsds_id).first()
+        or ServiceAtLocation.objects.filter(service=service, location=location).first()
+        or ServiceAtLocation(hsds_id=hsds_id)
+    )
+    if _assign(sal, {"service": service, "location": location, "description": description}):
+        sal.full_clean()
+        sal.save()
+    return sal
+
+
+@transaction.atomic
+def imported_record_save(*, service: Service, source: str, values: dict, locally_changed: list[str]):
+    """Remember what an import wrote to a service (see ImportedRecord)."""
+    import hashlib
+    import json
+
+    from django.utils import timezone
+
+    from services_directory.models import ImportedRecord
+
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    record = ImportedRecord.objects.filter(service=service).first() or ImportedRecord(service=service)
+    if (
+        record.pk
+        and record.values_hash == digest
+        and record.locally_changed == locally_changed
+        and record.source == source
+    ):
+        return record  # unchanged: a re-run writes nothing
+    record.source = source
+    record.values = values
+    record.values_hash = digest
+    record.locally_changed = locally_changed
+    record.imported_at = timezone.now()
+    record.save()
+    return record

@@ -9,6 +9,8 @@ from content.pages import all_pages
 PRIVATE_PREFIXES = ("providers/",)
 # Views that only answer POST, or need a query to mean anything, are exercised by their own tests.
 SKIP = {"healthz"}
+# Self-check: POST-only steps, plan and "did this help?" (selfcheck/tests/test_views.py).
+SKIP |= {"walk", "plan", "helpful"}
 
 
 def _walk(patterns, prefix: str = ""):

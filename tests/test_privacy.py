@@ -59,7 +59,9 @@ def test_error_responses_set_no_cookies(anonymous, method, url, headers):
 
 @pytest.mark.django_db
 def test_cookies_exist_only_under_providers():
-    response = Client().get("/providers/admin/login/")
+    # The admin's login page sends people to the portal's sign-in (providers/admin_site.py).
+    assert Client().get("/providers/admin/login/").url.startswith("/providers/sign-in/")
+    response = Client().get("/providers/sign-in/")
     assert response.status_code == 200
     assert response.cookies, "the sign-in form needs its CSRF cookie"
     for cookie in response.cookies.values():

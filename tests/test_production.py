@@ -33,7 +33,8 @@ pytestmark = pytest.mark.slow
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEMO"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests' live server; production never has it.
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         PRODUCTION="1",
         SECRET_KEY=secrets.token_urlsafe(50),

@@ -13,6 +13,8 @@ import datetime
 import uuid
 from collections.abc import Callable
 
+import redis
+
 from usage.counter import KEY_PREFIX, NO_HOUR, redis_client
 from usage.services import usage_counts_add
 
@@ -42,7 +44,7 @@ def aggregate_usage(*, after_add: Callable[[str], None] | None = None) -> int:
         batch_key = f"{BATCH_PREFIX}:{uuid.uuid4().hex}:{key.removeprefix(KEY_PREFIX + ':')}"
         try:
             client.rename(key, batch_key)
-        except Exception as exc:  # the key vanished between SCAN and RENAME: another run took it
+        except redis.ResponseError as exc:  # the key vanished between SCAN and RENAME: another run took it
             if "no such key" in str(exc).lower():
                 continue
             raise

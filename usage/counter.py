@@ -8,10 +8,10 @@ timeouts and any failure drops the count.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import logging
 import re
+import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,11 @@ AUSTRALIAN_TIME = ZoneInfo("Australia/Sydney")
 KEY_PREFIX = "pause:usage"
 DIMENSION_VALUE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 NO_HOUR = "day"
+
+
+def counter_slug(key: str) -> str:
+    """A key (such as a questionnaire's barrier key) as a counter value: counters take no underscores."""
+    return key.replace("_", "-")
 
 
 class UnknownCounter(ValueError):
@@ -76,13 +81,23 @@ def redis_key(date: datetime.date, hour: int | None) -> str:
     return f"{KEY_PREFIX}:{date.isoformat()}:{NO_HOUR if hour is None else f'{hour:02d}'}"
 
 
+# After Redis fails, counting skips it for a while, so a page waits on at most one timeout per
+# process in that time instead of one per count.
+REDIS_RETRY_AFTER = 30.0
+_redis_down_until: dict[str, float] = {}  # by Redis URL
+
+
 def count(event: str, /, **dimension: str) -> None:
     """Count one occurrence of an event. Never raises for infrastructure failures."""
     date, hour, dimension_text = cell_for(event, dimension)
     if settings.REDIS_URL:
+        if time.monotonic() < _redis_down_until.get(settings.REDIS_URL, 0.0):
+            return
         # Dropping the count is the designed behaviour when Redis is unavailable.
-        with contextlib.suppress(redis.RedisError):
+        try:
             redis_client().hincrby(redis_key(date, hour), f"{event}|{dimension_text}", 1)
+        except redis.RedisError:
+            _redis_down_until[settings.REDIS_URL] = time.monotonic() + REDIS_RETRY_AFTER
         return
     from usage.services import usage_counts_add
 

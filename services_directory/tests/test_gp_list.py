@@ -6,8 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def directory(db):
-    call_command("load_gazetteer", verbosity=0)
+def directory(gazetteer):
     call_command("load_national_services", verbosity=0)
 
 

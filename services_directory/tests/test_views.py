@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.antispam import issue_timestamp
+from providers.testing import sign_in_fully
 from services_directory.models import ListingReport
 from services_directory.services import REPORTS_PER_LISTING_PER_HOUR, AreaData
 from usage.models import UsageCount
@@ -206,7 +207,7 @@ def test_report_rate_limited_by_listing(client, listings):
 def test_search_debug_is_staff_only(client, listings, django_user_model):
     assert client.get("/providers/search-debug/?q=dv").status_code == 302
     staff = django_user_model.objects.create_user("staff", password="x" * 20, is_staff=True)
-    client.force_login(staff)
+    sign_in_fully(client, staff)  # staff pages ask for the second factor too
     response = client.get("/providers/search-debug/?q=anger+management&near=3121")
     assert response.status_code == 200
     body = response.content.decode()
@@ -254,7 +255,7 @@ def test_admin_synonym_edit_takes_effect_at_once(client, listings, django_user_m
 
     assert synonyms_matching(["fixing", "myself"]) == []
     admin = django_user_model.objects.create_superuser("admin", password="x" * 20)
-    client.force_login(admin)
+    sign_in_fully(client, admin)  # the admin asks for the second factor too
     response = client.post(
         "/providers/admin/services_directory/searchsynonym/add/",
         {"phrase": "  Fixing MYSELF! ", "expands_to": "behaviour change", "is_active": "on", "note": ""},

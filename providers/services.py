@@ -1,0 +1,168 @@
+"""Writes for portal accounts: invitations, enrolment of the second factor, changes to an account."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from providers.models import Invitation, ProviderMembership
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationInvalid(Exception):
+    """The token matches no invitation that can still be accepted."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def invitation_url(*, token: str) -> str:
+    return settings.SITE_URL + reverse("providers:invitation_accept", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_create(*, email: str, organisation, invited_by: AbstractBaseUser) -> tuple[Invitation, str]:
+    """Store an invitation and e-mail its link. Returns the invitation and the one copy of its token."""
+    email = normalise_email(email)
+    if get_user_model().objects.filter(username=email).exists():
+        raise ValidationError(
+            {"email": "This person already has an account. Add them to the organisation in the admin."}
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        organisation=organisation,
+        token_hash=token_hash(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    invitation.full_clean()
+    invitation.save()
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(token=token),
+        "days": INVITATION_LIFETIME.days,
+        "site_name": settings.SITE_NAME,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to keep {organisation}'s listings current on {settings.SITE_NAME}",
+            message=render_to_string("providers/emails/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, token
+
+
+def invitation_get_pending(*, token: str) -> Invitation:
+    try:
+        return Invitation.objects.pending().select_related("organisation").get(token_hash=token_hash(token))
+    except Invitation.DoesNotExist:
+        raise InvitationInvalid from None
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.status == "pending":
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> AbstractBaseUser:
+    """Create the invitee's account and membership; the token cannot be used again.
+
+    The password must already have passed the validators (the form does that, so it can show
+    every message next to the field).
+    """
+    try:
+        invitation = Invitation.objects.pending().select_for_update().get(token_hash=token_hash(token))
+    except Invitation.DoesNotExist:
+        raise InvitationInvalid from None
+    User = get_user_model()
+    if User.objects.filter(username=invitation.email).exists():
+        raise InvitationInvalid
+    user = User(username=invitation.email, email=invitation.email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    membership = ProviderMembership(user=user, organisation=invitation.organisation)
+    membership.full_clean()
+    membership.save()
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    return user
+
+
+def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
+    """The unconfirmed authenticator this person is setting up (made on first call)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice) -> TOTPDevice:
+    """Make a newly set-up authenticator the person's only one (replacing any older one)."""
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def totp_device_for(*, user: AbstractBaseUser) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def user_email_change(*, user: AbstractBaseUser, email: str) -> AbstractBaseUser:
+    """Change the sign-in address; the old address is told, in case it was not them."""
+    email = normalise_email(email)
+    User = get_user_model()
+    if User.objects.filter(username=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "Another account uses this address."})
+    old = user.email
+    user.username = email
+    user.email = email
+    user.full_clean()
+    user.save(update_fields=["username", "email"])
+    if old and old != email:
+        context = {"old": old, "new": email, "site_name": settings.SITE_NAME}
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"Your {settings.SITE_NAME} sign-in address was changed",
+                message=render_to_string("providers/emails/email_changed.txt", context),
+                from_email=None,
+                recipient_list=[old],
+            )
+        )
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: AbstractBaseUser, password: str) -> AbstractBaseUser:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,167 @@
+"""Forms for the self-check, built from the questionnaire: one form per step, plus the plan and "did this help?".
+
+Earlier answers travel in one hidden field, `state`, signed with Django's signing (SECRET_KEY), so a
+changed value is detected. Nothing is kept on the server between pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crispy_forms.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout
+from django import forms
+from django.core import signing
+
+from config.antispam import AntiSpamFormMixin
+from selfcheck.questionnaire import Question, Questionnaire, Step
+from selfcheck.scoring import Answers, InvalidAnswers, answers_validate
+
+STATE_SALT = "selfcheck.state"
+# Fields every step page sends besides its questions.
+KNOWN_FIELDS = frozenset({"state", "nav"})
+MISSING_ANSWER = "Please pick an answer to this question."
+
+
+class BadState(ValueError):
+    """The hidden state is missing, changed or from another version of the check."""
+
+
+@dataclass(frozen=True)
+class State:
+    step: int  # the page that posted: 0 the intro, 1..N a step, N + 1 the result
+    answers: Answers
+
+
+def state_sign(*, state: State, questionnaire: Questionnaire) -> str:
+    payload = {"v": questionnaire.id, "s": state.step, "a": {k: list(v) if isinstance(v, tuple) else v
+                                                             for k, v in state.answers.items()}}  # fmt: skip
+    return signing.dumps(payload, salt=STATE_SALT, compress=True)
+
+
+def state_read(*, token: str, questionnaire: Questionnaire) -> State:
+    """Check the signature and every carried answer. Raises BadState."""
+    if not token or len(token) > 20_000:
+        raise BadState("missing")
+    try:
+        payload = signing.loads(token, salt=STATE_SALT)
+    except (signing.BadSignature, ValueError) as error:
+        raise BadState("signature") from error
+    if not isinstance(payload, dict) or payload.get("v") != questionnaire.id:
+        raise BadState("version")
+    step = payload.get("s")
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(questionnaire.steps) + 1:
+        raise BadState("step")
+    try:
+        answers = answers_validate(payload.get("a"), questionnaire=questionnaire, complete=False)
+    except InvalidAnswers as error:
+        raise BadState("answers") from error
+    return State(step, answers)
+
+
+def _field(question: Question) -> forms.Field:
+    choices = [(option.key, option.label) for option in question.scale.options]
+    if question.multiple:
+        return forms.MultipleChoiceField(
+            label=question.text,
+            choices=choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": "Please pick only from the choices shown."},
+        )
+    return forms.ChoiceField(
+        label=question.text,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": MISSING_ANSWER,
+            "invalid_choice": "Please pick one of the answers shown.",
+        },
+    )
+
+
+class StepForm(forms.Form):
+    """The questions of one step. Built per step by `step_form`."""
+
+    step: Step
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in self.step.questions:
+            self.fields[question.id] = _field(question)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *(
+                Field.checkboxes(q.id, legend_size="s") if q.multiple else Field.radios(q.id, legend_size="s")
+                for q in self.step.questions
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A repeated field (two values for a one-answer question) is tampering or a broken client.
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is None:
+            return cleaned
+        for question in self.step.questions:
+            if not question.multiple and len(getlist(question.id)) > 1:
+                self.add_error(question.id, "Please pick only one answer.")
+        unknown = set(self.data) - set(self.fields) - KNOWN_FIELDS
+        if unknown:
+            raise forms.ValidationError(
+                "This page sent an answer we don't know. Please answer the questions shown."
+            )
+        return cleaned
+
+    def answers(self) -> Answers:
+        out: Answers = {}
+        for question in self.step.questions:
+            value = self.cleaned_data.get(question.id)
+            if question.multiple:
+                out[question.id] = tuple(value or ())
+            elif value:
+                out[question.id] = value
+        return out
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(anchor id, question, message) for the error summary; the anchor is the first choice."""
+        return [
+            (f"id_{name}_1", self.fields[name].label, error)
+            for name, errors in self.errors.items()
+            if name in self.fields
+            for error in errors
+        ]
+
+
+def step_form(step: Step) -> type[StepForm]:
+    return type(f"StepForm_{step.id}", (StepForm,), {"step": step})
+
+
+def step_initial(step: Step, answers: Answers) -> dict:
+    return {
+        q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers
+    }
+
+
+class PlanForm(forms.Form):
+    """The actions he ticked on the result page."""
+
+    def __init__(self, *args, questionnaire: Questionnaire, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"] = forms.MultipleChoiceField(
+            choices=[(key, action.label) for key, action in questionnaire.actions.items()],
+            required=False,
+            error_messages={"invalid_choice": "Please pick only from the steps shown."},
+        )
+
+    def clean_action(self):
+        chosen = self.cleaned_data["action"]
+        if len(set(chosen)) != len(chosen):
+            raise forms.ValidationError("Each step can only be picked once.")
+        return chosen
+
+
+class HelpfulForm(AntiSpamFormMixin, forms.Form):
+    answer = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")])

@@ -1,0 +1,195 @@
+"""Turn a man's answers into a result. Pure: no database, no request, no clock, no randomness.
+
+`answers_validate` checks a mapping of answers against the questionnaire and returns a clean copy or
+raises `InvalidAnswers` (the only exception either function raises for bad input). `score` validates
+first, so a result is never computed from invalid data.
+
+Answers are `{question id: option key}`, and `{question id: [option keys]}` for pick-any-number
+questions. The ruler question's keys are "0" to "10". The rules are documented in docs/selfcheck.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from selfcheck.questionnaire import (
+    Action,
+    Area,
+    Band,
+    Barrier,
+    Condition,
+    Question,
+    Questionnaire,
+    ReadinessBand,
+    questionnaire_current,
+)
+
+Answers = dict[str, str | tuple[str, ...]]
+
+
+class InvalidAnswers(ValueError):
+    """Answers that cannot be scored. `errors` maps each question id (or "" for the whole) to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{key or 'answers'}: {message}" for key, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class AreaFinding:
+    area: Area
+    questions: tuple[Question, ...]  # the questions in this area answered above "never"
+
+
+@dataclass(frozen=True)
+class Result:
+    band: Band
+    score_band: Band
+    total: int
+    fired_rules: tuple[str, ...]
+    findings: tuple[AreaFinding, ...]
+    danger: tuple[Question, ...]
+    danger_notes: tuple[str, ...]
+    own_safety: bool
+    readiness: int
+    readiness_band: ReadinessBand
+    barriers: tuple[Barrier, ...]
+    suggested_actions: tuple[Action, ...]
+    other_actions: tuple[Action, ...]
+
+
+def answers_validate(
+    raw: object, *, questionnaire: Questionnaire | None = None, complete: bool = True
+) -> Answers:
+    """Return a clean copy of the answers or raise InvalidAnswers.
+
+    Unknown questions, unknown or repeated options and wrong types are always refused. With
+    `complete`, every required question must be answered too.
+    """
+    q = questionnaire or questionnaire_current()
+    if not isinstance(raw, Mapping):
+        raise InvalidAnswers({"": "answers must be a mapping"})
+    questions = q.questions
+    errors: dict[str, str] = {}
+    clean: Answers = {}
+    for key, value in raw.items():
+        question = questions.get(key) if isinstance(key, str) else None
+        if question is None:
+            errors[str(key)[:60]] = "is not a question in this check"
+            continue
+        allowed = {option.key for option in question.scale.options}
+        if question.multiple:
+            if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+                errors[key] = "must be a list of answers"
+            elif len(set(value)) != len(value):
+                errors[key] = "has the same answer twice"
+            elif not set(value) <= allowed:
+                errors[key] = "has an answer that is not one of the choices"
+            else:
+                # Keep the questionnaire's order so equal choices give equal results.
+                clean[key] = tuple(option.key for option in question.scale.options if option.key in value)
+        elif not isinstance(value, str):
+            errors[key] = "must be one answer"
+        elif value not in allowed:
+            errors[key] = "is not one of the choices"
+        else:
+            clean[key] = value
+    if complete:
+        for question in questions.values():
+            if question.required and question.id not in raw:
+                errors.setdefault(question.id, "is missing")
+    if errors:
+        raise InvalidAnswers(errors)
+    return clean
+
+
+def _value(question: Question, answers: Answers) -> int:
+    key = answers.get(question.id)
+    if key is None or question.multiple:
+        return 0
+    option = question.scale.option(key)  # type: ignore[arg-type]
+    return option.value if option else 0
+
+
+def condition_holds(condition: Condition, answers: Answers, q: Questionnaire) -> bool:
+    for question in q.questions.values():
+        if not condition.selects(question) or question.id not in answers:
+            continue
+        if condition.keys and answers[question.id] in condition.keys:
+            return True
+        if condition.min_value is not None and _value(question, answers) >= condition.min_value:
+            return True
+    return False
+
+
+def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
+    """The result for one complete set of answers. Raises InvalidAnswers for anything else."""
+    q = questionnaire or questionnaire_current()
+    answers = answers_validate(raw, questionnaire=q)
+    questions = q.questions
+
+    total = sum(
+        question.weight * _value(question, answers) for question in questions.values() if question.scored
+    )
+    score_band = next(
+        band
+        for band in q.bands
+        if band.min_score <= total and (band.max_score is None or total <= band.max_score)
+    )
+    fired = tuple(rule for rule in q.rules if condition_holds(rule.when, answers, q))
+    band = max([score_band, *(q.band(rule.band_at_least) for rule in fired)], key=lambda b: b.rank)
+
+    findings = []
+    for area in q.areas.values():
+        if not area.shows:
+            continue
+        marked = tuple(
+            question
+            for question in questions.values()
+            if question.area == area.key and _value(question, answers) > 0
+        )
+        if marked:
+            findings.append(AreaFinding(area, marked))
+
+    danger = (
+        tuple(
+            question
+            for question in questions.values()
+            if q.danger.show_when.selects(question)
+            and _value(question, answers) >= (q.danger.show_when.min_value or 1)
+        )
+        if condition_holds(q.danger.show_when, answers, q)
+        else ()
+    )
+    danger_notes = tuple(q.danger.notes[question.id] for question in danger if question.id in q.danger.notes)
+
+    readiness = int(answers[q.readiness_question])  # type: ignore[arg-type]
+    readiness_band = next(b for b in q.readiness_bands if b.min <= readiness <= b.max)
+    chosen_barriers = answers.get(q.barriers_question, ())
+    barriers = tuple(q.barriers[key] for key in chosen_barriers)  # type: ignore[union-attr]
+
+    suggested_keys = list(band.actions)
+    for action in q.actions.values():
+        if (
+            action.suggest_when
+            and action.key not in suggested_keys
+            and condition_holds(action.suggest_when, answers, q)
+        ):
+            suggested_keys.append(action.key)
+
+    return Result(
+        band=band,
+        score_band=score_band,
+        total=total,
+        fired_rules=tuple(rule.id for rule in fired),
+        findings=tuple(findings),
+        danger=danger,
+        danger_notes=danger_notes,
+        own_safety=condition_holds(q.own_safety.show_when, answers, q),
+        readiness=readiness,
+        readiness_band=readiness_band,
+        barriers=barriers,
+        suggested_actions=tuple(q.actions[key] for key in suggested_keys),
+        other_actions=tuple(action for action in q.actions.values() if action.key not in suggested_keys),
+    )

@@ -1,0 +1,67 @@
+"""Celery tasks of the directory.
+
+check_listings (weekly): checks every real listing's phone numbers and website and flags listings
+not verified for six months (services_directory.listing_health). Safe to re-run; each listing is
+saved on its own, and a run that reaches its time budget stops and leaves the rest to the next run.
+A broken website is a finding, not an error, so nothing here is retried.
+
+send_verification_reminders (monthly): e-mails providers a signed "still correct?" link for listings
+that need attention, at most once a month each. Retried with backoff if the mail server is briefly
+unreachable; listings already e-mailed are not e-mailed again.
+
+refresh_directory (nightly): refreshes listings from the open data feeds in HSDS_SOURCES
+(services_directory.refresh). Safe to re-run (upserts by HSDS id; one transaction per source). A
+source that could not be reached is retried with exponential backoff; invalid data is never retried,
+it is reported (RefreshReport).
+"""
+
+import time
+
+from celery import shared_task
+
+from config.jobs import RETRY_ON_NETWORK, single_instance
+from services_directory import refresh
+from services_directory.listing_health import listing_checks_run, verification_reminders_send
+
+CHECK_SOFT_LIMIT = 1500
+CHECK_TIME_LIMIT = 1800
+REMINDER_TIME_LIMIT = 900
+REFRESH_SOFT_LIMIT = 1500
+REFRESH_TIME_LIMIT = 1800  # well below the broker's visibility timeout (3600 s)
+REFRESH_RETRIES = 4
+
+
+@shared_task(bind=True, soft_time_limit=CHECK_SOFT_LIMIT, time_limit=CHECK_TIME_LIMIT)
+def check_listings(self) -> dict | None:
+    with single_instance("check_listings", timeout=CHECK_TIME_LIMIT) as acquired:
+        if not acquired:
+            return None
+        # Stop a minute before the soft limit; the next run starts with the listings not reached.
+        summary = listing_checks_run(deadline=time.monotonic() + CHECK_SOFT_LIMIT - 60)
+        return vars(summary)
+
+
+@shared_task(bind=True, soft_time_limit=840, time_limit=REMINDER_TIME_LIMIT, **RETRY_ON_NETWORK)
+def send_verification_reminders(self) -> int | None:
+    with single_instance("send_verification_reminders", timeout=REMINDER_TIME_LIMIT) as acquired:
+        if not acquired:
+            return None
+        return verification_reminders_send()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=REFRESH_SOFT_LIMIT,
+    time_limit=REFRESH_TIME_LIMIT,
+    max_retries=REFRESH_RETRIES,
+)
+def refresh_directory(self) -> dict | None:
+    with single_instance("refresh_directory", timeout=REFRESH_TIME_LIMIT) as acquired:
+        if not acquired:
+            return None
+        summary = refresh.directory_refresh()
+    if summary.network_failures and self.request.retries < REFRESH_RETRIES:
+        # Back off 2, 4, 8, 16 minutes. Re-running every source is safe: the refresh is idempotent.
+        raise self.retry(countdown=120 * 2**self.request.retries)
+    return summary.as_dict()

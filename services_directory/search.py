@@ -17,6 +17,7 @@ Nothing else in the project knows which backend ran.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import re
@@ -222,7 +223,7 @@ class Synonym:
 
 def synonyms_all() -> list[Synonym]:
     """Active synonyms, cached (one query when the cache is cold; staff edits clear it)."""
-    cached = cache.get(SYNONYM_CACHE_KEY)
+    cached = _cache_get(SYNONYM_CACHE_KEY)
     if cached is not None:
         return cached
     by_phrase: dict[str, Synonym] = {}
@@ -235,8 +236,21 @@ def synonyms_all() -> list[Synonym]:
             current = Synonym(phrase, (*current.term_ids, term_id), (*current.term_codes, code), expands)
         by_phrase[phrase] = current
     value = sorted(by_phrase.values(), key=lambda s: -len(s.phrase))
-    cache.set(SYNONYM_CACHE_KEY, value, 300)
+    _cache_set(SYNONYM_CACHE_KEY, value)
     return value
+
+
+def _cache_get(key: str):
+    """The cache is an optimisation: if Redis is down, read the database instead of failing."""
+    try:
+        return cache.get(key)
+    except Exception:  # any cache backend error (redis.ConnectionError, timeouts)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    with contextlib.suppress(Exception):
+        cache.set(key, value, 300)
 
 
 def synonyms_matching(words: list[str]) -> list[Synonym]:
@@ -270,13 +284,13 @@ TERMS_CACHE_KEY = "services_directory:term-ids:v1"
 def term_ids(codes: tuple[str, ...], taxonomy: str) -> list[int]:
     """Term ids for codes, from a cached map (one query when cold). Filtering by constant ids lets
     PostgreSQL use its statistics for each term: "in person" matches most rows, "MBCP" few."""
-    mapping = cache.get(TERMS_CACHE_KEY)
+    mapping = _cache_get(TERMS_CACHE_KEY)
     if mapping is None:
         mapping = {
             f"{tax}/{code}": pk
             for pk, code, tax in TaxonomyTerm.objects.values_list("pk", "code", "taxonomy__slug")
         }
-        cache.set(TERMS_CACHE_KEY, mapping, 300)
+        _cache_set(TERMS_CACHE_KEY, mapping)
     return [mapping[f"{taxonomy}/{c}"] for c in codes if f"{taxonomy}/{c}" in mapping]
 
 

@@ -17,7 +17,6 @@ Nothing else in the project knows which backend ran.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import math
 import re
@@ -44,7 +43,6 @@ from django.db.models import (
 )
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from services_directory import selectors
 from services_directory.models import (
@@ -222,22 +220,9 @@ class Synonym:
     expands_to: str
 
 
-def _cache_get(key: str):
-    """The cached value, or None when it is missing or the cache (Redis) is down: searches still work."""
-    try:
-        return cache.get(key)
-    except RedisError:
-        return None
-
-
-def _cache_set(key: str, value, timeout: int) -> None:
-    with contextlib.suppress(RedisError):
-        cache.set(key, value, timeout)
-
-
 def synonyms_all() -> list[Synonym]:
     """Active synonyms, cached (one query when the cache is cold; staff edits clear it)."""
-    cached = _cache_get(SYNONYM_CACHE_KEY)
+    cached = cache.get(SYNONYM_CACHE_KEY)
     if cached is not None:
         return cached
     by_phrase: dict[str, Synonym] = {}
@@ -250,7 +235,7 @@ def synonyms_all() -> list[Synonym]:
             current = Synonym(phrase, (*current.term_ids, term_id), (*current.term_codes, code), expands)
         by_phrase[phrase] = current
     value = sorted(by_phrase.values(), key=lambda s: -len(s.phrase))
-    _cache_set(SYNONYM_CACHE_KEY, value, 300)
+    cache.set(SYNONYM_CACHE_KEY, value, 300)
     return value
 
 
@@ -285,13 +270,13 @@ TERMS_CACHE_KEY = "services_directory:term-ids:v1"
 def term_ids(codes: tuple[str, ...], taxonomy: str) -> list[int]:
     """Term ids for codes, from a cached map (one query when cold). Filtering by constant ids lets
     PostgreSQL use its statistics for each term: "in person" matches most rows, "MBCP" few."""
-    mapping = _cache_get(TERMS_CACHE_KEY)
+    mapping = cache.get(TERMS_CACHE_KEY)
     if mapping is None:
         mapping = {
             f"{tax}/{code}": pk
             for pk, code, tax in TaxonomyTerm.objects.values_list("pk", "code", "taxonomy__slug")
         }
-        _cache_set(TERMS_CACHE_KEY, mapping, 300)
+        cache.set(TERMS_CACHE_KEY, mapping, 300)
     return [mapping[f"{taxonomy}/{c}"] for c in codes if f"{taxonomy}/{c}" in mapping]
 
 
@@ -678,7 +663,8 @@ def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages:
         total = len(candidates)
         page, pages = _clamp(page, total, messages)
         return candidates[(page - 1) * PER_PAGE : page * PER_PAGE], total, page, pages
-    total = rows[:LOCAL_CANDIDATES].count()
+    # No ORDER BY in the count: PostgreSQL can stop at LOCAL_CANDIDATES rows instead of sorting all.
+    total = rows.order_by()[:LOCAL_CANDIDATES].count()
     page, pages = _clamp(page, total, messages)
     return list(rows[(page - 1) * PER_PAGE : page * PER_PAGE]), total, page, pages
 

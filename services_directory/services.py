@@ -7,6 +7,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
@@ -97,7 +98,9 @@ SYNONYM_CACHE_KEY = "services_directory:synonyms:v1"
 
 def synonyms_changed() -> None:
     """Drop the cached synonym list and term ids (the admin calls this when staff save a synonym)."""
-    cache.delete_many([SYNONYM_CACHE_KEY, "services_directory:term-ids:v1"])
+    # If the cache is down there is nothing stale to clear (it expires within five minutes anyway).
+    with contextlib.suppress(Exception):
+        cache.delete_many([SYNONYM_CACHE_KEY, "services_directory:term-ids:v1"])
 
 
 # --- Organisations and services -----------------------------------------------------------------------

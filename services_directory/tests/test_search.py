@@ -306,3 +306,17 @@ def test_search_never_fails(directory, query, page, types, open_now, with_place)
         now=TUESDAY_10AM,
     )
     assert 1 <= result.page <= result.pages
+
+
+def test_search_works_when_the_cache_is_down(directory, monkeypatch):
+    import redis
+
+    class DownCache:
+        def get(self, *args, **kwargs):
+            raise redis.ConnectionError("down")
+
+        set = get
+
+    monkeypatch.setattr(search, "cache", DownCache())
+    result = run("anger management", near="3121", filters=Filters(types=("mbcp",)))
+    assert names(result.local)[0] == "Eastside Men's Behaviour Change Program"

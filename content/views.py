@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def section_index(request: HttpRequest, section: str) -> HttpResponse:
     return render(
         request,
-        f"content/{section.replace('-', '_')}_index.html",
+        "content/section_index.html",
         {"section": section, "section_title": SECTION_TITLES[section], "pages": pages.section_pages(section)},
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from base64 import b32encode
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
@@ -19,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from content.qr import qr_svg
 from providers import access, forms, services
 from providers.middleware import SEEN, STARTED
 
@@ -104,12 +104,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         request.session.pop(REAUTH, None)
         messages.success(request, "Two-step sign-in is set up.")
         return _continue(request)
-    qr = segno.make(device.config_url, error="m")
     key = b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,
         # Inline SVG with presentation attributes only: the CSP allows no style attributes.
-        "qr_svg": qr.svg_inline(border=2, omitsize=True, title="QR code to scan with your authenticator app"),
+        "qr_svg": qr_svg(device.config_url, title="QR code to scan with your authenticator app"),
         "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
         "replacing": has_device,
     }

@@ -20,3 +20,10 @@ errorlog = "-"
 # (it can hold what someone searched for). Time, method, path, status, size and duration only.
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded Django: fewer, cheaper garbage collections (config/runtime.py)."""
+    from config.runtime import tune_garbage_collector
+
+    tune_garbage_collector()

@@ -7,10 +7,14 @@ The backend is chosen by `connection.vendor`:
 * Anything else (the embedded SQLite default): case-insensitive word matching over the text columns,
   with a simple weighted score.
 
-Both narrow by place before ranking: a bounding box on the location's latitude and longitude (an
-index range scan), then the great-circle distance computed in SQL with Django's portable math
-functions. Nationwide free text is bounded: at most NATIONWIDE_CANDIDATES matching rows are ranked.
-A page runs a fixed number of queries, whatever the number of results.
+Both narrow by place before ranking: local results are the LOCAL_CANDIDATES nearest matching
+locations within the radius, found nearest first, then ranked in Python. On PostgreSQL "nearest
+first" is an index walk: each location is a point on the unit sphere in a `cube` GiST index, which
+answers `<->` (straight-line distance, which orders exactly like distance along the surface) and stops
+after LOCAL_CANDIDATES rows, so a city with 20,000 locations in range costs no more than a town with
+50. Elsewhere it is a bounding box on latitude and longitude plus the great-circle distance in SQL.
+Nationwide free text is bounded: at most NATIONWIDE_CANDIDATES matching rows are ranked. A page runs
+a fixed number of queries, whatever the number of results.
 
 Nothing else in the project knows which backend ran.
 """
@@ -27,11 +31,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -67,8 +73,8 @@ MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
 # Nationwide free text ranks at most this many matching rows (taken from the GIN index unranked).
 NATIONWIDE_CANDIDATES = 1000
-# Local results are ranked and paged within this many rows; "open now" is checked over them.
-LOCAL_CANDIDATES = 500
+# Local results are ranked and paged within this many rows (20 pages); "open now" is checked over them.
+LOCAL_CANDIDATES = 200
 # "Open now" is checked in Python over this many of the best local rows.
 OPEN_NOW_CANDIDATES = 200
 TALK_NOW_MAX = 6
@@ -188,6 +194,11 @@ class SearchResult:
         return self.page > 1
 
     @property
+    def capped(self) -> bool:
+        """There may be more matches than the `total` we stopped counting at ("200+ found")."""
+        return self.total >= LOCAL_CANDIDATES
+
+    @property
     def has_next(self) -> bool:
         return self.page < self.pages
 
@@ -264,6 +275,52 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
+class EarthPoint(Func):
+    """A latitude and longitude (degrees) as a 3-D point on the unit sphere, in PostgreSQL's `cube` type.
+
+    Migration 0006 indexes exactly this expression over Location (GiST); the two must stay identical,
+    or PostgreSQL cannot use the index (a test checks the plan).
+    """
+
+    function = "cube"
+    output_field = FloatField()  # never read back; Django only needs some type for the expression
+
+    def __init__(self, latitude, longitude):
+        lat, lon = Radians(latitude), Radians(longitude)
+        xy = Func(Func(Cos(lat) * Cos(lon), function="cube"), Cos(lat) * Sin(lon), function="cube")
+        super().__init__(xy, Sin(lat))
+
+
+class _Operator(Func):
+    template = "(%(expressions)s)"
+
+
+class CubeDistance(_Operator):
+    """Straight-line distance between two cube points (`<->`, answered nearest-first by the index)."""
+
+    arg_joiner = " <-> "
+    output_field = FloatField()
+
+
+class CubeWithin(_Operator):
+    """The first cube lies inside the second (`<@`, answered by the index)."""
+
+    arg_joiner = " <@ "
+    output_field = BooleanField()
+
+
+def chord_for_km(km: float) -> float:
+    """The straight-line distance through a unit sphere between two points `km` apart on the surface."""
+    return 2 * math.sin(km / (2 * EARTH_RADIUS_KM))
+
+
+def km_for_chord(chord):
+    """The inverse of chord_for_km, as an SQL expression."""
+    return ExpressionWrapper(
+        2 * EARTH_RADIUS_KM * ASin(Least(chord / 2, Value(1.0))), output_field=FloatField()
+    )
+
+
 TERMS_CACHE_KEY = "services_directory:term-ids:v1"
 
 
@@ -316,6 +373,28 @@ class TextMatch:
 
 class PostgresBackend:
     name = "postgresql"
+
+    @staticmethod
+    def nearest(rows: QuerySet, place: Place, radius_km: float, prefix: str) -> QuerySet:
+        """`rows` within `radius_km` of `place`, nearest first, annotated with `distance` (km).
+
+        The cube index is walked in distance order and the walk stops at the caller's LIMIT; the
+        enlarged cube around the centre bounds it, so a place with few neighbours does not walk the
+        whole country. `chord <= limit` is exact: chord length grows with distance along the surface.
+        cube's `<@` has a fixed selectivity guess (0.1% of the table), so the planner expects a few
+        hundred locations where a city has tens of thousands; the walk is chosen over loading them all
+        because the connection sets random_page_cost = 1.1 (config/settings.py). A test checks the plan.
+        """
+        centre = EarthPoint(Value(place.latitude), Value(place.longitude))
+        here = EarthPoint(F(f"{prefix}latitude"), F(f"{prefix}longitude"))
+        limit = chord_for_km(radius_km)
+        box = Func(centre, Value(limit), Value(3), function="cube_enlarge")
+        return (
+            rows.alias(chord=CubeDistance(here, centre))
+            .filter(CubeWithin(here, box), chord__lte=limit)
+            .annotate(distance=km_for_chord(F("chord")))
+            .order_by("chord")
+        )
 
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
         from django.contrib.postgres.search import SearchRank
@@ -381,6 +460,23 @@ class FallbackBackend:
     name = "fallback"
     FIELDS = (("name", 4), ("keywords", 2), ("summary", 1), ("description", 1))
 
+    @staticmethod
+    def nearest(rows: QuerySet, place: Place, radius_km: float, prefix: str) -> QuerySet:
+        """As PostgresBackend.nearest: a bounding box (latitude, longitude index), then the distance."""
+        south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
+        return (
+            rows.filter(
+                **{f"{prefix}latitude__range": (south, north), f"{prefix}longitude__range": (west, east)}
+            )
+            .annotate(
+                distance=great_circle_km(
+                    place.latitude, place.longitude, f"{prefix}latitude", f"{prefix}longitude"
+                )
+            )
+            .filter(distance__lte=radius_km)
+            .order_by("distance")
+        )
+
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
         words = [w for w in words if w not in STOP_WORDS][:MAX_WORDS]
         condition = Q()
@@ -435,8 +531,9 @@ def search_services(
 ) -> SearchResult:
     """Search the directory. Never raises for odd input: bad values become messages.
 
-    Queries: synonyms (0-1, cached), talk-now (1), local count + rows (2), covering (1), display
-    prefetch (4), and one more to show the tsquery when `explain` is set.
+    Queries, whatever the number of results: synonyms and term ids (0-2, cached), talk-now (5: lines,
+    their areas, hours, closures, term codes), covering (1), local candidates + page rows (2, and 3
+    more for "open now"), display prefetch (5), and one more to show the tsquery when `explain` is set.
     """
     now = now or timezone.now()
     demo = settings.DEMO if demo is None else demo
@@ -472,6 +569,7 @@ def search_services(
     )
     talk_now_services = list(talk_now_qs)
     talk_now_ids = {s.pk for s in talk_now_services}
+    talk_now = _open_talk_now(talk_now_services, now, place)
 
     # 2. Local services: narrowed by place, then filters and text, then ranked.
     local_rows: list = []
@@ -482,31 +580,14 @@ def search_services(
         text = engine.text_match(query, words, synonyms, prefix="service__", outer="service")
     if place is not None:
         south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
-        rows = (
-            ServiceAtLocation.objects.filter(
-                _visible("service__", demo),
-                location__latitude__range=(south, north),
-                location__longitude__range=(west, east),
-            )
-            .filter(filter_conditions(filters, "service"))
-            .annotate(
-                distance=great_circle_km(
-                    place.latitude, place.longitude, "location__latitude", "location__longitude"
-                )
-            )
-            .filter(distance__lte=radius_km)
-            .select_related("service__organization", "location")
+        rows = ServiceAtLocation.objects.filter(_visible("service__", demo)).filter(
+            filter_conditions(filters, "service")
         )
+        rank = None
         if text:
             condition, rank = text
-            rows = rows.filter(condition).annotate(rank=rank)
-            rows = rows.annotate(
-                score=ExpressionWrapper(
-                    F("rank") / (1.0 + F("distance") / DISTANCE_SCALE_KM), output_field=FloatField()
-                )
-            ).order_by("-score", "distance", "pk")
-        else:
-            rows = rows.order_by("distance", "pk")
+            rows = rows.filter(condition)
+        nearby = engine.nearest(rows, place, radius_km, prefix="location__")
 
         # 3. Services that cover this area without a location nearby (postcode lists, radius areas).
         wide = bounding_box(place.latitude, place.longitude, MAX_AREA_RADIUS_KM)
@@ -545,9 +626,7 @@ def search_services(
             condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             covering_qs = covering_qs.filter(condition)
         covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
-        local_rows, total, page, pages = _paginate(
-            rows, filters, page, now, place, messages, also=[*talk_now_services, *covering_services]
-        )
+        local_rows, total, page, pages = _local_page(nearby, rank, filters, page, now, place, messages)
     elif query or filters.any:
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
         matching = services.filter(filter_conditions(filters, "pk"))
@@ -574,15 +653,9 @@ def search_services(
         page, pages = 1, 1
 
     # One pass loads phones, hours, closures and terms for everything shown.
-    shown = [*talk_now_services, *covering_services, *[_service_of(r) for r in local_rows]]
+    shown = [*(h.service for h in talk_now), *covering_services, *[_service_of(r) for r in local_rows]]
     selectors.prefetch_for_display(shown)
 
-    talk_now = []
-    for service in talk_now_services:
-        hours = selectors.service_hours(service, now=now, place=place)
-        if hours.known and hours.status and hours.status.is_open:
-            talk_now.append(Hit(service=service, hours=hours))
-    talk_now = sorted(talk_now, key=_talk_now_priority)[:TALK_NOW_MAX]
     local = [_hit(row, now, place) for row in local_rows]
     covering_hits = [
         Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
@@ -606,15 +679,33 @@ def search_services(
     )
 
 
-def _talk_now_priority(hit: Hit) -> tuple[int, str]:
+def _open_talk_now(candidates: list[Service], now, place) -> list[Hit]:
+    """The lines to show first: the open candidates, best first, at most TALK_NOW_MAX.
+
+    Hours are loaded for every candidate and term codes (plain values) for the open ones; the display
+    prefetch is left for the few shown.
+    """
+    prefetch_related_objects(candidates, "schedules", "closures")
+    hits = []
+    for service in candidates:
+        hours = selectors.service_hours(service, now=now, place=place)
+        if hours.known and hours.status and hours.status.is_open:
+            hits.append(Hit(service=service, hours=hours))
+    codes: dict[int, set[tuple[str, str]]] = {h.service.pk: set() for h in hits}
+    for service_id, taxonomy, code in ServiceAttribute.objects.filter(service__in=list(codes)).values_list(
+        "service_id", "term__taxonomy__slug", "term__code"
+    ):
+        codes[service_id].add((taxonomy, code))
+    return sorted(hits, key=lambda h: _talk_now_priority(h.service, codes[h.service.pk]))[:TALK_NOW_MAX]
+
+
+def _talk_now_priority(service: Service, codes: set[tuple[str, str]]) -> tuple[int, str]:
     """Lines for men who want to change how they act first, then state lines, then men's lines."""
-    service = hit.service
-    audiences = {a.term.code for a in service.attributes.all() if a.term.taxonomy.slug == "audience"}
-    types = {a.term.code for a in service.attributes.all() if a.term.taxonomy.slug == "service-type"}
+    audiences = {code for taxonomy, code in codes if taxonomy == "audience"}
     score = 4 * ("men-using-violence" in audiences)
     score += 2 * bool(audiences) * audiences.issubset({"men", "men-using-violence"})
     score += 2 * any(a.scope == AreaScope.STATE for a in service.service_areas.all())
-    score += "family-violence-support" in types
+    score += ("service-type", "family-violence-support") in codes
     return -score, service.name
 
 
@@ -638,6 +729,48 @@ def _hit(row, now, place) -> Hit:
         rank=getattr(row, "rank", None),
         hours=selectors.service_hours(service, now=now, place=place, location=location),
     )
+
+
+def _local_page(nearby: QuerySet, rank, filters: Filters, page: int, now, place, messages: list[str]):
+    """One page of local results: the LOCAL_CANDIDATES nearest matching rows (one query, ids and
+    distances only), ranked here, then the page's rows loaded (one query).
+
+    With free text the nearest candidates are ordered by relevance damped by distance
+    (rank / (1 + km / DISTANCE_SCALE_KM)); without, by distance. "Open now" is decided in Python
+    (zones, holidays, closures) over the best OPEN_NOW_CANDIDATES, from their hours alone.
+    """
+    fields = ("pk", "distance", "rank") if rank is not None else ("pk", "distance")
+    if rank is not None:
+        nearby = nearby.annotate(rank=rank)
+    found = [(*row, 0.0)[:3] for row in nearby.values_list(*fields)[:LOCAL_CANDIDATES]]
+    if rank is not None:
+        found.sort(key=lambda r: (-(r[2] or 0.0) / (1.0 + r[1] / DISTANCE_SCALE_KM), r[1], r[0]))
+    else:
+        found.sort(key=lambda r: (r[1], r[0]))
+    if filters.open_now:
+        candidates = found[:OPEN_NOW_CANDIDATES]
+        is_open = selectors.open_now([pk for pk, *_ in candidates], now=now, place=place)
+        found = [c for c in candidates if c[0] in is_open]
+    total = len(found)
+    page, pages = _clamp(page, total, messages)
+    shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    return _load_local(shown, with_rank=rank is not None), total, page, pages
+
+
+def _load_local(found: list[tuple], with_rank: bool) -> list[ServiceAtLocation]:
+    """The rows for (pk, distance, rank) tuples, in that order, with `distance` (and `rank`) set."""
+    by_pk = ServiceAtLocation.objects.select_related("service__organization", "location").in_bulk(
+        [pk for pk, *_ in found]
+    )
+    rows = []
+    for pk, distance, rank in found:
+        row = by_pk.get(pk)
+        if row is not None:
+            row.distance = distance
+            if with_rank:
+                row.rank = rank
+            rows.append(row)
+    return rows
 
 
 def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages: list[str], also=()):

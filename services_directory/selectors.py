@@ -3,29 +3,55 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from services_directory import opening
-from services_directory.models import Location, Place, PublicHolidays, Service, ServiceAttribute
+from services_directory.models import (
+    Closure,
+    Location,
+    Place,
+    PublicHolidays,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceAttribute,
+    TaxonomyTerm,
+)
 from services_directory.places import zone_for
 
 DEFAULT_ZONE = "Australia/Sydney"
 
 
 def prefetch_for_display(services: Iterable[Service]) -> None:
-    """Load what a result or a page shows, for many services at once: four queries in all."""
+    """Load what a result or a page shows, for many services at once: five queries in all.
+
+    Attributes are read as bare links and joined to their terms here, so the few dozen terms are
+    loaded once instead of a copy of term and taxonomy with every attribute (400 model instances
+    on a search page; building them was a fifth of its time).
+    """
+    services = list(services)
     prefetch_related_objects(
-        list(services),
+        services,
         "phones",
         "schedules",
         "closures",
-        Prefetch("attributes", queryset=ServiceAttribute.objects.select_related("term__taxonomy")),
+        Prefetch("attributes", queryset=ServiceAttribute.objects.only("service", "term")),
     )
+    attributes = [a for service in services for a in service.attributes.all()]
+    cached = ServiceAttribute.term.field.is_cached
+    terms = TaxonomyTerm.objects.select_related("taxonomy").in_bulk(
+        {a.term_id for a in attributes if not cached(a)}
+    )
+    for attribute in attributes:
+        if attribute.term_id in terms:
+            attribute.term = terms[attribute.term_id]
 
 
 def service_detail(*, slug: str, demo: bool) -> Service:
@@ -69,28 +95,14 @@ def service_hours(
     otherwise the location's zone, else the service's. Holidays are those of the state the hours
     are kept in.
     """
-    if service.hours_in_local_time:
-        zone = place.time_zone if place else DEFAULT_ZONE
-        state = place.state if place else None
-    elif location is not None and location.state_province:
-        zone = location.time_zone or zone_for(state=location.state_province, postcode=location.postal_code)
-        state = location.state_province
-    else:
-        zone = service.time_zone or DEFAULT_ZONE
-        state = None
     schedules = list(service.schedules.all())
     if not service.hours_known or not schedules:
+        zone, _ = _zone_and_state(service, place, location)
         return Hours(
             False, False, None, "Hours not confirmed: call to check", zone, [], service.public_holidays
         )
-    # A span may carry its own zone; a service keeps one zone for all spans, so the first decides.
-    zone = next((s.time_zone for s in schedules if s.time_zone), zone)
-    spans = [opening.span_from_schedule(s) for s in schedules]
-    rules = opening.Rules(
-        state=state,
-        closed_on_public_holidays=service.public_holidays == PublicHolidays.CLOSED,
-        closures=tuple((c.starts_on, c.ends_on) for c in service.closures.all()),
-    )
+    closures = [(c.starts_on, c.ends_on) for c in service.closures.all()]
+    spans, zone, rules = _opening_rules(service, schedules, closures, place, location)
     always = opening.always_open(spans) and not rules.closures
     state_now = opening.status(spans, zone, now, rules)
     local_today = now.astimezone(ZoneInfo(zone)).date()
@@ -103,6 +115,96 @@ def service_hours(
         table=opening.week_table(spans, local_today),
         public_holidays=service.public_holidays,
     )
+
+
+def open_now(
+    service_at_location_ids: Iterable[int], *, now: datetime.datetime, place: Place | None
+) -> set[int]:
+    """Which of these service-at-location rows are open at `now`: for filtering hundreds at once.
+
+    Three queries of plain values (the rows' hours fields, their schedules, their closures), no model
+    instances: Django's prefetch builds a queryset per instance, which was most of an "open now"
+    search's time at 200 candidates.
+    """
+    rows = [
+        SimpleNamespace(
+            pk=pk,
+            service_id=service_id,
+            service=SimpleNamespace(
+                pk=service_id,
+                hours_known=known,
+                hours_in_local_time=local_time,
+                time_zone=service_zone,
+                public_holidays=holidays,
+            ),
+            location=SimpleNamespace(state_province=state, time_zone=location_zone, postal_code=postcode),
+        )
+        for pk, service_id, known, local_time, service_zone, holidays, state, location_zone, postcode in (
+            ServiceAtLocation.objects.filter(pk__in=list(service_at_location_ids)).values_list(
+                "pk",
+                "service_id",
+                "service__hours_known",
+                "service__hours_in_local_time",
+                "service__time_zone",
+                "service__public_holidays",
+                "location__state_province",
+                "location__time_zone",
+                "location__postal_code",
+            )
+        )
+    ]
+    service_ids = {r.service_id for r in rows}
+    schedules: dict[int, list] = defaultdict(list)
+    for values in (
+        Schedule.objects.filter(service_id__in=service_ids)
+        .order_by("id")
+        .values("service_id", "byday", "opens_at", "closes_at", "time_zone", "valid_from", "valid_to")
+    ):
+        schedules[values["service_id"]].append(SimpleNamespace(**values))
+    closures: dict[int, list] = defaultdict(list)
+    for service_id, starts_on, ends_on in Closure.objects.filter(service_id__in=service_ids).values_list(
+        "service_id", "starts_on", "ends_on"
+    ):
+        closures[service_id].append((starts_on, ends_on))
+    found = set()
+    for row in rows:
+        service = row.service
+        if not service.hours_known or not schedules[service.pk]:
+            continue
+        spans, zone, rules = _opening_rules(
+            service, schedules[service.pk], closures[service.pk], place, row.location
+        )
+        if opening.status(spans, zone, now, rules).is_open:
+            found.add(row.pk)
+    return found
+
+
+def _zone_and_state(
+    service: Service, place: Place | None, location: Location | None
+) -> tuple[str, str | None]:
+    """A national line that keeps local hours in each state (QLife) is judged in the visitor's zone;
+    otherwise the location's zone, else the service's. Holidays are those of that state."""
+    if service.hours_in_local_time:
+        return (place.time_zone, place.state) if place else (DEFAULT_ZONE, None)
+    if location is not None and location.state_province:
+        zone = location.time_zone or zone_for(state=location.state_province, postcode=location.postal_code)
+        return zone, location.state_province
+    return service.time_zone or DEFAULT_ZONE, None
+
+
+def _opening_rules(
+    service: Service, schedules: list, closures, place: Place | None, location: Location | None
+):
+    zone, state = _zone_and_state(service, place, location)
+    # A span may carry its own zone; a service keeps one zone for all spans, so the first decides.
+    zone = next((s.time_zone for s in schedules if s.time_zone), zone)
+    spans = [opening.span_from_schedule(s) for s in schedules]
+    rules = opening.Rules(
+        state=state,
+        closed_on_public_holidays=service.public_holidays == PublicHolidays.CLOSED,
+        closures=tuple(closures),
+    )
+    return spans, zone, rules
 
 
 # The "while you wait" path for programs with a waiting list: the Men's Referral Service's Brief

@@ -1,6 +1,7 @@
 """search_services on the real database (PostgreSQL backend) and the portable fallback."""
 
 import datetime
+import math
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -129,6 +130,55 @@ def test_distance_is_great_circle(directory, engine):
     assert "Harbour Men's Behaviour Change Program" not in names(sydney.local)
 
 
+def _north_of(place: Place, km: float, name: str, postcode: str):
+    """A point `km` due north of `place` along the surface (1 degree of latitude = 111.195 km)."""
+    return (
+        place.latitude + km / (search.EARTH_RADIUS_KM * math.pi / 180),
+        place.longitude,
+        name,
+        "VIC",
+        postcode,
+    )
+
+
+def test_radius_edge_is_exact(gazetteer, make_service, engine):
+    richmond = resolve_place("3121")
+    make_service("Just Inside", at=_north_of(richmond, 49.8, "Inside", "3121"))
+    make_service("Just Outside", at=_north_of(richmond, 50.2, "Outside", "3121"))
+    result = run(near="3121", radius_km=50)
+    assert names(result.local) == ["Just Inside"]
+    assert 49.7 < result.local[0].distance_km < 49.9
+
+
+def test_local_results_are_the_nearest_candidates(gazetteer, make_service, engine, monkeypatch):
+    """Only the LOCAL_CANDIDATES nearest matches are paged, and the count says there may be more."""
+    monkeypatch.setattr(search, "LOCAL_CANDIDATES", 3)
+    richmond = resolve_place("3121")
+    for km in (9, 1, 7, 3, 5):
+        make_service(f"At {km} km", at=_north_of(richmond, km, f"Place {km}", "3121"))
+    result = run(near="3121")
+    assert names(result.local) == ["At 1 km", "At 3 km", "At 5 km"]
+    assert result.total == 3
+    assert result.capped
+
+
+@pytest.mark.usefixtures("postgres")
+def test_postgres_walks_the_location_index_nearest_first(gazetteer, make_service):
+    """search.EarthPoint must build the very expression migration 0006 indexes, or PostgreSQL cannot
+    use the index and every search reads all locations within the radius."""
+    make_service("Anywhere", at=RICHMOND_VIC)
+    rows = search.ServiceAtLocation.objects.all()
+    nearby = PostgresBackend.nearest(rows, resolve_place("3121"), 50, prefix="location__")[:200]
+    sql, params = nearby.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: make any index win
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "Index Scan using location_earth_point" in plan, plan
+    assert "Order By:" in plan, plan
+
+
 def test_talk_now_covers_the_nation_and_the_state(directory, engine):
     vic = run(near="3121")
     assert "National Men's Line" in names(vic.talk_now)
@@ -188,6 +238,46 @@ def test_filters(directory, engine):
         "Eastside Men's Behaviour Change Program"
     ]
     assert names(run(near="3121", filters=Filters(language="vi")).local) == ["City Men's Counselling"]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        TUESDAY_10AM,
+        SUNDAY_10AM,
+        datetime.datetime(2026, 12, 1, 17, 30, tzinfo=ZoneInfo("Australia/Melbourne")),
+        datetime.datetime(2026, 12, 25, 10, tzinfo=ZoneInfo("Australia/Perth")),  # Christmas Day
+        datetime.datetime(2026, 12, 1, 23, 30, tzinfo=ZoneInfo("UTC")),
+    ],
+)
+def test_open_now_agrees_with_the_hours_people_see(gazetteer, make_service, now):
+    """selectors.open_now (plain values, for hundreds of candidates) and service_hours (what a result
+    shows) must never disagree about "open now"."""
+    from services_directory import selectors
+    from services_directory.models import PublicHolidays, ServiceAtLocation
+
+    make_service("Weekdays", at=RICHMOND_VIC, schedules=[("MO,TU,WE,TH,FR", T(9), T(17))])
+    make_service("Evenings", at=RICHMOND_VIC, schedules=[(EVERY_DAY, T(17), T(2))])
+    make_service("Always", at=SYDNEY, schedules=[(EVERY_DAY, T(0), T(0))])
+    make_service(
+        "Closed on holidays",
+        at=GEELONG,
+        schedules=[(EVERY_DAY, T(8), T(20))],
+        public_holidays=PublicHolidays.CLOSED,
+    )
+    make_service(
+        "Perth hours", at=(-31.95, 115.86, "Perth", "WA", "6000"), schedules=[(EVERY_DAY, T(9), T(12))]
+    )
+    make_service("Hours not known", at=MELBOURNE, schedules=[(EVERY_DAY, T(0), T(0))], hours_known=False)
+    rows = list(ServiceAtLocation.objects.select_related("service", "location"))
+    place = resolve_place("3121")
+    seen = {
+        row.pk
+        for row in rows
+        if (h := selectors.service_hours(row.service, now=now, place=place, location=row.location)).status
+        and h.status.is_open
+    }
+    assert selectors.open_now([r.pk for r in rows], now=now, place=place) == seen
 
 
 def test_open_now_filter(directory, engine):
@@ -257,9 +347,9 @@ def test_fixed_number_of_queries(directory, make_service, django_assert_max_num_
     search.synonyms_all()
     search.term_ids(("mbcp",), "service-type")
     for filters in (Filters(), Filters(open_now=True), Filters(types=("mbcp",), delivery=("group",))):
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(16):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(12):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
 
 

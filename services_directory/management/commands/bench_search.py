@@ -1,7 +1,8 @@
 """Time the directory search on the current database: five query shapes, server side.
 
 Run after `generate_listings N` (see docs/performance.md). Each shape runs over random postcodes
-(fixed seed), after a warm-up; the command prints p50/p95/max in ms and the number of SQL queries, and
+(fixed seed), after a warm-up; the command prints p50/p95/max in ms, the number of SQL queries and how much of the time was spent
+in them, and
 with --explain the EXPLAIN ANALYZE of the local-results query of the slowest shape. Read-only.
 """
 
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.runtime import tune_garbage_collector
 from services_directory.models import Place
 from services_directory.places import resolve_place
 from services_directory.search import Filters, search_services
@@ -45,9 +47,10 @@ class Command(BaseCommand):
         postcodes = sorted(set(Place.objects.values_list("postcode", flat=True)))
         sample = [rng.choice(postcodes) for _ in range(runs)]
         places = [p for p in (resolve_place(pc) for pc in sample) if isinstance(p, Place)]
+        tune_garbage_collector()  # as gunicorn's workers do (config/gunicorn.conf.py)
         slowest = (0.0, None, None)
         for name, shape in SHAPES.items():
-            timings, queries = [], 0
+            timings, sql_timings, queries = [], [], 0
             for i, place in enumerate([places[0], *places]):
                 started = time.perf_counter()
                 with CaptureQueriesContext(connection) as ctx:
@@ -61,6 +64,7 @@ class Command(BaseCommand):
                 elapsed = (time.perf_counter() - started) * 1000
                 if i:  # the first run warms caches
                     timings.append(elapsed)
+                    sql_timings.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
                     queries = max(queries, len(ctx.captured_queries))
                     if elapsed > slowest[0]:
                         heaviest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
@@ -69,7 +73,8 @@ class Command(BaseCommand):
             p95 = timings[max(0, round(len(timings) * 0.95) - 1)]
             self.stdout.write(
                 f"{name:24} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  "
-                f"max {timings[-1]:6.1f} ms  queries {queries}"
+                f"max {timings[-1]:6.1f} ms  queries {queries}  "
+                f"(in SQL: p50 {statistics.median(sql_timings):5.1f} ms)"
             )
         if explain and slowest[2] and connection.vendor == "postgresql":
             self.stdout.write(

@@ -30,6 +30,7 @@ PAGES = [
 ]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE_RUNS = 3
 
 
 def lighthouse(url: str, name: str) -> tuple[dict[str, int], list[str]]:
@@ -40,7 +41,16 @@ def lighthouse(url: str, name: str) -> tuple[dict[str, int], list[str]]:
         str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
         f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={flags}",
     ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True, timeout=180)
+    # Lighthouse sometimes fails to record the trace of a headless page load ("NO_NAVSTART") and
+    # exits with an error before scoring anything: that is its failure, not the page's, so run it again
+    # (at most three runs). A page that scores below 100 is never retried.
+    for attempt in range(1, LIGHTHOUSE_RUNS + 1):
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=180)
+        if done.returncode == 0:
+            break
+        print(f"Lighthouse exited with {done.returncode} on {url} (run {attempt} of {LIGHTHOUSE_RUNS}).")
+    else:
+        raise RuntimeError(f"Lighthouse failed {LIGHTHOUSE_RUNS} times on {url}")
     report = json.loads(out.read_text())
     scores = {key: round((report["categories"][key]["score"] or 0) * 100) for key in CATEGORIES}
     failing = []

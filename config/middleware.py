@@ -72,6 +72,21 @@ class PublicFormOriginMiddleware:
         return self.get_response(request)
 
 
+class ForgetUserAgentMiddleware:
+    """Drop the browser's User-Agent header before anything else sees the request.
+
+    Nothing here needs it, and what never reaches the app cannot be stored or logged: django-axes
+    would otherwise keep it with each failed portal sign-in, and error reports would carry it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_USER_AGENT", None)
+        return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     """Headers Django has no setting for, and a guarantee that public pages carry no cookies."""
 

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the User-Agent header is gone before any app, library or log can keep it.
+    "config.middleware.ForgetUserAgentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Counts public page views by section (usage app); first, so it sees the final status.
     "usage.middleware.VisitCounterMiddleware",

@@ -183,20 +183,29 @@ def test_lockout_by_account_after_five_failures_whatever_the_case(provider_a):
     # Another account is not affected.
 
 
-def test_axes_stores_no_address(provider_a):
+def test_axes_stores_no_address_and_no_user_agent(provider_a):
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     client = Client(
-        REMOTE_ADDR="192.0.2.77", HTTP_X_FORWARDED_FOR="203.0.113.55", HTTP_X_REAL_IP="198.51.100.9"
+        REMOTE_ADDR="192.0.2.77",
+        HTTP_X_FORWARDED_FOR="203.0.113.55",
+        HTTP_X_REAL_IP="198.51.100.9",
+        HTTP_USER_AGENT="UA-MARKER-portal-5c1e",
     )
+
+    def stored() -> list:
+        rows = list(AccessAttempt.objects.values()) + list(AccessLog.objects.values())
+        return rows + list(AccessFailureLog.objects.values())
+
     sign_in(client, "a@example.org", "not the password")
-    sign_in(client, "a@example.org")
-    attempts = list(AccessAttempt.objects.values()) + list(AccessLog.objects.values())
-    attempts += list(AccessFailureLog.objects.values())
-    text = repr(attempts)
-    for address in ["192.0.2.77", "203.0.113.55", "198.51.100.9", "127.0.0.1"]:
-        assert address not in text
-    assert all(row.get("ip_address") in (None, "") for row in attempts)
+    failed = stored()
+    assert failed, "the failed sign-in is recorded (by account), so there is something to check"
+    sign_in(client, "a@example.org")  # success resets the account's attempts
+    for rows in (failed, stored()):
+        text = repr(rows)
+        for marker in ["192.0.2.77", "203.0.113.55", "198.51.100.9", "127.0.0.1", "UA-MARKER-portal-5c1e"]:
+            assert marker not in text
+        assert all(row.get("ip_address") in (None, "") for row in rows)
 
 
 def test_password_reset_ends_at_the_code_challenge(provider_a):

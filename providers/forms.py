@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 
-from providers.services import normalise_email, totp_device_for
+from providers.services import backup_device_for, normalise_email, totp_device_for
 from services_directory.models import Organization
 
 CODE_HELP = "The 6-digit code your authenticator app shows now."
+CODE_OR_BACKUP_HELP = "The 6-digit code your authenticator app shows now, or one of your backup codes."
+WRONG_CODE = "That code is not right, or was already used. Try the newest code."
+TOO_MANY = "Too many wrong codes. Wait a minute, then try the newest code."
+# django-otp's static tokens: 8 characters of lower-case base32.
+BACKUP_CODE = re.compile(r"[a-z2-7]{8}")
 
 
 class PortalForm(forms.Form):
     submit_label = "Continue"
 
 
-def code_field() -> forms.CharField:
+def code_field(*, backup: bool = False) -> forms.CharField:
+    """The second-factor field; with `backup`, one of the person's backup codes is accepted too."""
     return forms.CharField(
         label="Code from your authenticator app",
-        help_text=CODE_HELP,
+        help_text=CODE_OR_BACKUP_HELP if backup else CODE_HELP,
         min_length=6,
-        max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        max_length=12,  # a backup code typed as "abcd efgh" or "abcd-efgh"
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", **({} if backup else {"inputmode": "numeric"})}
+        ),
     )
 
 
@@ -31,6 +41,29 @@ def clean_code(value: str) -> str:
     if not value.isdigit() or len(value) != 6:
         raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
     return value
+
+
+def verify_second_factor(user: AbstractBaseUser, value: str):
+    """The device that accepts `value` (the app's 6 digits, or a backup code, which is then used up).
+
+    Raises ValidationError with a message for the person. Each device throttles its own wrong tries.
+    """
+    value = "".join(value.split()).replace("-", "").lower()
+    if value.isdigit():
+        device = totp_device_for(user=user)
+        clean_code(value)
+    elif BACKUP_CODE.fullmatch(value):
+        device = backup_device_for(user=user)
+    else:
+        raise forms.ValidationError("Enter the 6 digits your app shows, or one of your backup codes.")
+    if device is None:
+        raise forms.ValidationError(WRONG_CODE)
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        raise forms.ValidationError(TOO_MANY)
+    if not device.verify_token(value):
+        raise forms.ValidationError(WRONG_CODE)
+    return device
 
 
 class SignInForm(PortalForm):
@@ -62,6 +95,8 @@ class SignInForm(PortalForm):
 
 
 class CodeForm(PortalForm):
+    """A code for one authenticator being set up (`device`, not yet confirmed)."""
+
     code = code_field()
     submit_label = "Check code"
 
@@ -73,11 +108,27 @@ class CodeForm(PortalForm):
         code = clean_code(self.cleaned_data["code"])
         allowed, _ = self.device.verify_is_allowed()
         if not allowed:
-            raise forms.ValidationError("Too many wrong codes. Wait a minute, then try the newest code.")
+            raise forms.ValidationError(TOO_MANY)
         if not self.device.verify_token(code):
             # verify_token also refuses a code that was already used (django-otp keeps last_t).
-            raise forms.ValidationError("That code is not right, or was already used. Try the newest code.")
+            raise forms.ValidationError(WRONG_CODE)
         return code
+
+
+class ChallengeForm(PortalForm):
+    """The second step of signing in: the app's code, or a backup code."""
+
+    code = code_field(backup=True)
+    submit_label = "Check code"
+
+    def __init__(self, user: AbstractBaseUser, *args, **kwargs):
+        self.user = user
+        self.device = None  # the device that accepted the code
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        self.device = verify_second_factor(self.user, self.cleaned_data["code"])
+        return self.cleaned_data["code"]
 
 
 class UserForm(PortalForm):
@@ -121,7 +172,7 @@ class ReauthMixin(UserForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    code = code_field()
+    code = code_field(backup=True)
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
@@ -133,15 +184,10 @@ class ReauthMixin(UserForm):
         data = super().clean()
         if self.errors or "code" not in data:
             return data
-        device = totp_device_for(user=self.user)
         try:
-            code = clean_code(data["code"])
+            verify_second_factor(self.user, data["code"])
         except forms.ValidationError as error:
             self.add_error("code", error)
-            return data
-        allowed, _ = device.verify_is_allowed() if device else (False, None)
-        if not allowed or not device.verify_token(code):
-            self.add_error("code", "That code is not right, or was already used. Try the newest code.")
         return data
 
 
@@ -162,6 +208,10 @@ class PasswordChangeForm(ReauthMixin, SetPasswordForm):
 
 class TwoFactorResetForm(ReauthMixin):
     submit_label = "Set up a new authenticator"
+
+
+class BackupCodesForm(ReauthMixin):
+    submit_label = "Make new backup codes"
 
 
 class InvitationForm(PortalForm):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from providers.models import Invitation, ProviderMembership
@@ -134,6 +135,35 @@ def totp_device_confirm(*, device: TOTPDevice) -> TOTPDevice:
 
 def totp_device_for(*, user: AbstractBaseUser) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+BACKUP_CODES = 10
+
+
+@transaction.atomic
+def backup_codes_replace(*, user: AbstractBaseUser) -> list[str]:
+    """Ten new single-use codes for signing in without the phone; any older ones stop working.
+
+    Shown to the person once, when made. django-otp keeps static codes as they are, like its other
+    static tokens: each is only half of a sign-in (the password is still needed) and is deleted when used.
+    """
+    # The same device keeps new codes: a session signed in with a backup code is verified by it.
+    device = StaticDevice.objects.filter(user=user).order_by("id").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def backup_device_for(*, user: AbstractBaseUser) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def backup_codes_left(*, user: AbstractBaseUser) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 @transaction.atomic

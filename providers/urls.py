@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/email/", accounts.email_change, name="email_change"),
     path("account/password/", accounts.password_change, name="password_change"),
     path("account/two-factor/", accounts.two_factor_reset, name="two_factor_reset"),
+    path("account/backup-codes/", accounts.backup_codes_new, name="backup_codes_new"),
     path("services/<int:pk>/", listings.service_detail, name="service_detail"),
     path("services/<int:pk>/edit/", listings.service_edit, name="service_edit"),
     path("services/<int:pk>/copy/", listings.service_copy, name="service_copy"),

@@ -36,6 +36,7 @@ MATRIX = {
     "email_change": ("get", "/providers/account/email/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
     "password_change": ("get", "/providers/account/password/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
     "two_factor_reset": ("get", "/providers/account/two-factor/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
+    "backup_codes_new": ("get", "/providers/account/backup-codes/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
     "service_detail": ("get", "/providers/services/{service}/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
     "service_edit": ("get", "/providers/services/{service}/edit/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),
     "service_copy": ("get", "/providers/services/{service}/copy/", [SIGN_IN, CHALLENGE, 200, 404, 403, 403]),

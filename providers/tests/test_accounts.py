@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from providers.models import Invitation, ProviderMembership
+from providers.services import backup_codes_left, backup_codes_replace
 from providers.tests.conftest import signed_in, totp_code
 from providers.tests.factories import PASSWORD
 
@@ -35,6 +36,10 @@ def invite(staff_user, django_capture_on_commit_callbacks):
         return link_in(mail.outbox[-1])
 
     return send
+
+
+def backup_codes_in(response) -> list[str]:
+    return re.findall(r"<li><code>([a-z2-7]{4} [a-z2-7]{4})</code></li>", response.content.decode())
 
 
 def sign_in(client: Client, username: str, password: str = PASSWORD, next_url: str = ""):
@@ -82,7 +87,12 @@ def test_invitation_to_enrolment_to_dashboard(invite, org_a):
     device.throttling_failure_timestamp = None
     device.save()
     done = client.post("/providers/two-factor/set-up/", {"code": totp_code(device)})
-    assert done.status_code == 302 and done.url == "/providers/"
+    # The answer shows ten backup codes, once, and leads on to the dashboard.
+    assert done.status_code == 200
+    codes = backup_codes_in(done)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert 'href="/providers/"' in done.content.decode()
+    assert "no-store" in done["Cache-Control"]
     assert client.get("/providers/").status_code == 200
     device.refresh_from_db()
     assert device.confirmed
@@ -270,7 +280,7 @@ def test_new_authenticator_needs_password_and_code_and_replaces_the_old(provider
     assert response.url == "/providers/two-factor/set-up/"
     assert client.get("/providers/two-factor/set-up/").status_code == 200
     new = TOTPDevice.objects.get(user=provider_a, confirmed=False)
-    assert client.post("/providers/two-factor/set-up/", {"code": totp_code(new)}).status_code == 302
+    assert len(backup_codes_in(client.post("/providers/two-factor/set-up/", {"code": totp_code(new)}))) == 10
     assert list(TOTPDevice.objects.filter(user=provider_a)) == [new]
     assert client.get("/providers/").status_code == 200
 
@@ -337,3 +347,68 @@ def test_admin_needs_staff_and_the_second_factor(provider_a, staff_user):
     device = TOTPDevice.objects.get(user=staff_user)
     done = password_only.post(response.redirect_chain[-1][0], {"code": totp_code(device)})
     assert done.url == "/providers/admin/"
+
+
+def test_a_backup_code_signs_in_once_without_the_phone(provider_a):
+    codes = backup_codes_replace(user=provider_a)
+    client = Client()
+    sign_in(client, "a@example.org")
+    response = client.post("/providers/sign-in/code/", {"code": codes[0].upper()[:4] + "-" + codes[0][4:]})
+    assert response.status_code == 302 and response.url == "/providers/"
+    dashboard = client.get("/providers/")
+    assert dashboard.status_code == 200
+    assert b"You signed in with a backup code. You have 9 left." in dashboard.content
+    assert b"9 left" in client.get("/providers/account/").content
+
+    again = Client()
+    sign_in(again, "a@example.org")
+    used = again.post("/providers/sign-in/code/", {"code": codes[0]})
+    assert used.status_code == 200 and b"not right, or was already used" in used.content
+    assert again.get("/providers/").status_code == 302
+    bogus = again.post("/providers/sign-in/code/", {"code": "<script>"})
+    assert bogus.status_code == 200 and b"one of your backup codes" in bogus.content
+
+
+def test_new_backup_codes_need_password_and_code_and_replace_the_old(provider_a):
+    old_codes = backup_codes_replace(user=provider_a)
+    client = signed_in(provider_a)
+    device = TOTPDevice.objects.get(user=provider_a)
+    refused = client.post("/providers/account/backup-codes/", {"current_password": "wrong", "code": "000000"})
+    assert refused.status_code == 200 and backup_codes_in(refused) == []
+    response = client.post(
+        "/providers/account/backup-codes/", {"current_password": PASSWORD, "code": totp_code(device)}
+    )
+    new_codes = backup_codes_in(response)
+    assert len(new_codes) == 10
+    assert not set(new_codes) & {f"{c[:4]} {c[4:]}" for c in old_codes}
+    # (A wrong try throttles the next one for a second, so the good code goes first.)
+    fresh = Client()
+    sign_in(fresh, "a@example.org")
+    assert fresh.post("/providers/sign-in/code/", {"code": new_codes[1]}).status_code == 302
+    stale = Client()
+    sign_in(stale, "a@example.org")
+    refused = stale.post("/providers/sign-in/code/", {"code": old_codes[1]})
+    assert refused.status_code == 200 and b"not right, or was already used" in refused.content
+
+
+def test_lost_phone_a_backup_code_is_enough_to_set_up_a_new_one(provider_a):
+    codes = backup_codes_replace(user=provider_a)
+    client = Client()
+    sign_in(client, "a@example.org")
+    client.post("/providers/sign-in/code/", {"code": codes[0]})
+    response = client.post("/providers/account/two-factor/", {"current_password": PASSWORD, "code": codes[1]})
+    assert response.status_code == 302 and response.url == "/providers/two-factor/set-up/"
+    assert backup_codes_left(user=provider_a) == 8
+
+
+def test_new_backup_codes_keep_a_backup_code_session_signed_in(provider_a):
+    codes = backup_codes_replace(user=provider_a)
+    client = Client()
+    sign_in(client, "a@example.org")
+    client.post("/providers/sign-in/code/", {"code": codes[0]})
+    response = client.post(
+        "/providers/account/backup-codes/", {"current_password": PASSWORD, "code": codes[1]}
+    )
+    assert len(backup_codes_in(response)) == 10
+    assert client.get("/providers/account/").status_code == 200
+    assert b"10 left" in client.get("/providers/account/").content

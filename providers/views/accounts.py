@@ -73,10 +73,17 @@ def challenge(request: HttpRequest) -> HttpResponse:
         return redirect("providers:two_factor_setup")
     if request.GET.get("next"):
         request.session[NEXT] = safe_next(request, request.GET["next"])
-    form = forms.CodeForm(device, data=request.POST or None)
+    form = forms.ChallengeForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, device)
+        otp_login(request, form.device)
         request.session.cycle_key()
+        if form.device.pk != device.pk or type(form.device) is not type(device):
+            left = services.backup_codes_left(user=request.user)
+            messages.warning(
+                request,
+                f"You signed in with a backup code. You have {left} left. If your phone is lost, "
+                "set up a new one under Your account.",
+            )
         return _continue(request)
     return render(request, "providers/challenge_form.html", {"form": form})
 
@@ -102,8 +109,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         otp_login(request, device)
         request.session.cycle_key()
         request.session.pop(REAUTH, None)
-        messages.success(request, "Two-step sign-in is set up.")
-        return _continue(request)
+        # New backup codes with every new authenticator, shown in this response only (never stored
+        # in the session or sent by email).
+        return _show_backup_codes(request, services.backup_codes_replace(user=request.user), set_up=True)
     key = b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,
@@ -113,6 +121,29 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "replacing": has_device,
     }
     return render(request, "providers/two_factor_setup_form.html", context)
+
+
+def _show_backup_codes(request: HttpRequest, codes: list[str], *, set_up: bool = False) -> HttpResponse:
+    context = {
+        "codes": [f"{code[:4]} {code[4:]}" for code in codes],
+        "next": safe_next(request, request.session.pop(NEXT, None))
+        if set_up
+        else reverse("providers:account"),
+        "set_up": set_up,
+    }
+    return render(request, "providers/backup_codes.html", context)
+
+
+@access.signed_in
+@never_cache
+@sensitive_post_parameters("current_password")
+def backup_codes_new(request: HttpRequest) -> HttpResponse:
+    """New backup codes after asking password and code again; the old ones stop working."""
+
+    def done(form):
+        return _show_backup_codes(request, services.backup_codes_replace(user=request.user))
+
+    return _reauth_view(request, forms.BackupCodesForm, "providers/backup_codes_form.html", done)
 
 
 @access.public
@@ -150,7 +181,10 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "providers/account_detail.html",
-        {"device": services.totp_device_for(user=request.user)},
+        {
+            "device": services.totp_device_for(user=request.user),
+            "backup_codes_left": services.backup_codes_left(user=request.user),
+        },
     )
 
 

@@ -124,6 +124,28 @@ def test_generate_listings(gazetteer):
     assert not Service.objects.exists()
 
 
+@pytest.mark.usefixtures("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_generate_listings_leaves_fresh_statistics_for_the_planner(gazetteer):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = %s",
+            [Service._meta.db_table],
+        )
+        before = cursor.fetchone()
+    run("generate_listings", 50)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = %s",
+            [Service._meta.db_table],
+        )
+        vacuumed, analysed = cursor.fetchone()
+    assert vacuumed is not None and analysed is not None
+    assert before is None or before[0] is None or vacuumed > before[0]
+
+
 def test_load_seed_data(db):
     out = run("load_seed_data")
     assert "load_gazetteer" in out

@@ -362,15 +362,6 @@ def filter_conditions(filters: Filters, outer: str) -> Q:
     return q
 
 
-class TextMatch:
-    """How the free text narrows and ranks rows; built by a backend."""
-
-    def __init__(self, condition: Q, rank, explain: Explain):
-        self.condition = condition
-        self.rank = rank
-        self.explain = explain
-
-
 class PostgresBackend:
     name = "postgresql"
 
@@ -641,13 +632,7 @@ def search_services(
         else:
             candidates = candidates.order_by("name", "pk")
         local_rows, total, page, pages = _paginate(
-            candidates.select_related("organization"),
-            filters,
-            page,
-            now,
-            place,
-            messages,
-            also=talk_now_services,
+            candidates.select_related("organization"), filters, page, now, place, messages
         )
     else:
         page, pages = 1, 1
@@ -739,14 +724,11 @@ def _local_page(nearby: QuerySet, rank, filters: Filters, page: int, now, place,
     (rank / (1 + km / DISTANCE_SCALE_KM)); without, by distance. "Open now" is decided in Python
     (zones, holidays, closures) over the best OPEN_NOW_CANDIDATES, from their hours alone.
     """
-    fields = ("pk", "distance", "rank") if rank is not None else ("pk", "distance")
-    if rank is not None:
-        nearby = nearby.annotate(rank=rank)
-    found = [(*row, 0.0)[:3] for row in nearby.values_list(*fields)[:LOCAL_CANDIDATES]]
-    if rank is not None:
-        found.sort(key=lambda r: (-(r[2] or 0.0) / (1.0 + r[1] / DISTANCE_SCALE_KM), r[1], r[0]))
-    else:
-        found.sort(key=lambda r: (r[1], r[0]))
+    if rank is None:
+        rank = Value(None, output_field=FloatField())
+    found = list(nearby.annotate(rank=rank).values_list("pk", "distance", "rank")[:LOCAL_CANDIDATES])
+    # Without text every rank is None and this is nearest first.
+    found.sort(key=lambda r: (-(r[2] or 0.0) / (1.0 + r[1] / DISTANCE_SCALE_KM), r[1], r[0]))
     if filters.open_now:
         candidates = found[:OPEN_NOW_CANDIDATES]
         is_open = selectors.open_now([pk for pk, *_ in candidates], now=now, place=place)
@@ -754,11 +736,11 @@ def _local_page(nearby: QuerySet, rank, filters: Filters, page: int, now, place,
     total = len(found)
     page, pages = _clamp(page, total, messages)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    return _load_local(shown, with_rank=rank is not None), total, page, pages
+    return _load_local(shown), total, page, pages
 
 
-def _load_local(found: list[tuple], with_rank: bool) -> list[ServiceAtLocation]:
-    """The rows for (pk, distance, rank) tuples, in that order, with `distance` (and `rank`) set."""
+def _load_local(found: list[tuple]) -> list[ServiceAtLocation]:
+    """The rows for (pk, distance, rank) tuples, in that order, with `distance` and `rank` set."""
     by_pk = ServiceAtLocation.objects.select_related("service__organization", "location").in_bulk(
         [pk for pk, *_ in found]
     )
@@ -766,40 +748,30 @@ def _load_local(found: list[tuple], with_rank: bool) -> list[ServiceAtLocation]:
     for pk, distance, rank in found:
         row = by_pk.get(pk)
         if row is not None:
-            row.distance = distance
-            if with_rank:
-                row.rank = rank
+            row.distance, row.rank = distance, rank
             rows.append(row)
     return rows
 
 
-def _paginate(rows: QuerySet, filters: Filters, page: int, now, place, messages: list[str], also=()):
-    """Page through at most LOCAL_CANDIDATES rows: two queries, or for "open now" one query and the
-    display prefetch (done here for `also` too, so the page's prefetch finds everything loaded)."""
+def _paginate(services: QuerySet, filters: Filters, page: int, now, place, messages: list[str]):
+    """Nationwide results: page through at most LOCAL_CANDIDATES services (a count and a page), or
+    for "open now" decide over the best OPEN_NOW_CANDIDATES, whose hours are loaded in one pass."""
     if filters.open_now:
-        # Opening hours live in zones and holiday calendars, so "open now" is decided in Python over
-        # the best OPEN_NOW_CANDIDATES rows; their hours are loaded in one prefetch pass.
-        candidates = list(rows[:OPEN_NOW_CANDIDATES])
-        # Only what opening hours need, for every candidate; the page's prefetch adds the rest.
-        prefetch_related_objects([*also, *(_service_of(r) for r in candidates)], "schedules", "closures")
-        location_of = {id(r): (r.location if isinstance(r, ServiceAtLocation) else None) for r in candidates}
+        # Opening hours live in zones and holiday calendars, so "open now" is decided in Python.
+        candidates = list(services[:OPEN_NOW_CANDIDATES])
+        prefetch_related_objects(candidates, "schedules", "closures")
         candidates = [
-            r
-            for r in candidates
-            if (
-                h := selectors.service_hours(
-                    _service_of(r), now=now, place=place, location=location_of[id(r)]
-                )
-            ).status
-            and h.status.is_open
+            s
+            for s in candidates
+            if (h := selectors.service_hours(s, now=now, place=place)).status and h.status.is_open
         ]
         total = len(candidates)
         page, pages = _clamp(page, total, messages)
         return candidates[(page - 1) * PER_PAGE : page * PER_PAGE], total, page, pages
     # No ORDER BY in the count: PostgreSQL can stop at LOCAL_CANDIDATES rows instead of sorting all.
-    total = rows.order_by()[:LOCAL_CANDIDATES].count()
+    total = services.order_by()[:LOCAL_CANDIDATES].count()
     page, pages = _clamp(page, total, messages)
-    return list(rows[(page - 1) * PER_PAGE : page * PER_PAGE]), total, page, pages
+    return list(services[(page - 1) * PER_PAGE : page * PER_PAGE]), total, page, pages
 
 
 def _clamp(page: int, total: int, messages: list[str]) -> tuple[int, int]:

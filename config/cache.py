@@ -8,14 +8,31 @@ value from the database and the page answers. Operations whose result carries me
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import redis
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+
+
+def _fail_open(what: str, fallback=None):
+    """Wrap a cache method so an unreachable Redis logs `what` and returns `fallback`."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except UNAVAILABLE:
+                logger.warning("Cache unavailable: %s", what)
+                return fallback() if callable(fallback) else fallback
+
+        return wrapper
+
+    return decorate
 
 
 class ResilientRedisCache(RedisCache):
@@ -26,29 +43,7 @@ class ResilientRedisCache(RedisCache):
             logger.warning("Cache unavailable: read treated as a miss")
             return default
 
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except UNAVAILABLE:
-            logger.warning("Cache unavailable: read treated as a miss")
-            return {}
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except UNAVAILABLE:
-            logger.warning("Cache unavailable: write skipped")
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except UNAVAILABLE:
-            logger.warning("Cache unavailable: delete skipped")
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except UNAVAILABLE:
-            logger.warning("Cache unavailable: delete skipped")
-            return None
+    get_many = _fail_open("read treated as a miss", fallback=dict)(RedisCache.get_many)
+    set = _fail_open("write skipped")(RedisCache.set)
+    delete = _fail_open("delete skipped", fallback=False)(RedisCache.delete)
+    delete_many = _fail_open("delete skipped")(RedisCache.delete_many)

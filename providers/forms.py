@@ -58,12 +58,18 @@ def verify_second_factor(user: AbstractBaseUser, value: str):
         raise forms.ValidationError("Enter the 6 digits your app shows, or one of your backup codes.")
     if device is None:
         raise forms.ValidationError(WRONG_CODE)
+    _verify(device, value)
+    return device
+
+
+def _verify(device, value: str) -> None:
+    """Let `device` check `value`, within its throttle. verify_token also refuses a code already used
+    (django-otp keeps the TOTP's last time step and deletes a used backup code)."""
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         raise forms.ValidationError(TOO_MANY)
     if not device.verify_token(value):
         raise forms.ValidationError(WRONG_CODE)
-    return device
 
 
 class SignInForm(PortalForm):
@@ -106,12 +112,7 @@ class CodeForm(PortalForm):
 
     def clean_code(self):
         code = clean_code(self.cleaned_data["code"])
-        allowed, _ = self.device.verify_is_allowed()
-        if not allowed:
-            raise forms.ValidationError(TOO_MANY)
-        if not self.device.verify_token(code):
-            # verify_token also refuses a code that was already used (django-otp keeps last_t).
-            raise forms.ValidationError(WRONG_CODE)
+        _verify(self.device, code)
         return code
 
 

@@ -77,7 +77,7 @@ def challenge(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.device)
         request.session.cycle_key()
-        if form.device.pk != device.pk or type(form.device) is not type(device):
+        if form.device != device:  # a backup code, not the app
             left = services.backup_codes_left(user=request.user)
             messages.warning(
                 request,

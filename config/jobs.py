@@ -41,9 +41,24 @@ NETWORK_ERRORS: tuple[type[BaseException], ...] = (
     smtplib.SMTPServerDisconnected,
 )
 
+# The shortest wait before a retry. Celery's full jitter draws the delay from 0 up to the back-off,
+# so about one first retry in eleven would run at once, into the same outage.
+RETRY_MIN_SECONDS = 5
+
+
+class NetworkRetryTask(Task):
+    """A task whose automatic retries always wait at least RETRY_MIN_SECONDS."""
+
+    def retry(self, *args, countdown=None, **kwargs):
+        if countdown is not None:
+            countdown = max(countdown, RETRY_MIN_SECONDS)
+        return super().retry(*args, countdown=countdown, **kwargs)
+
+
 RETRY_ON_NETWORK = {
+    "base": NetworkRetryTask,
     "autoretry_for": NETWORK_ERRORS,
-    "retry_backoff": 10,  # 10 s, 20 s, 40 s ... with jitter
+    "retry_backoff": 10,  # up to 10 s, 20 s, 40 s ... with jitter, never under RETRY_MIN_SECONDS
     "retry_backoff_max": 600,
     "retry_jitter": True,
     "max_retries": 5,

@@ -103,6 +103,27 @@ def synonyms_changed() -> None:
         cache.delete_many([SYNONYM_CACHE_KEY, "services_directory:term-ids:v1"])
 
 
+DIRECTORY_VERSION_KEY = "services_directory:version"
+
+
+def directory_changed() -> None:
+    """Listings changed: bump the version that keys cached search pieces (search.talk_now_open_ids).
+
+    Bumped now and again after the transaction commits, so a search that ran mid-transaction cannot
+    keep data from before the commit under the new version. Cached pieces also expire within a minute,
+    which covers writes that bypass these functions (bulk admin actions).
+    """
+
+    def bump() -> None:
+        # If the cache is down nothing is cached, so nothing can be stale.
+        with contextlib.suppress(Exception):
+            cache.add(DIRECTORY_VERSION_KEY, 0, timeout=None)
+            cache.incr(DIRECTORY_VERSION_KEY)
+
+    bump()
+    transaction.on_commit(bump)
+
+
 # --- Organisations and services -----------------------------------------------------------------------
 
 
@@ -366,6 +387,7 @@ def service_deactivate(*, service: Service) -> Service:
     if service.is_active:
         service.is_active = False
         service.save(update_fields=["is_active", "updated_at"])
+        directory_changed()
     return service
 
 
@@ -373,8 +395,10 @@ def search_vector_refresh(*, service_ids: Iterable[int] | None = None) -> int:
     """Recompute the stored, weighted search vector: name (A), types and keywords (B), text (C).
 
     PostgreSQL only; the SQLite fallback searches the text columns directly. Call it after any write
-    that changes a service's name, text, keywords or terms. Returns the number of rows updated.
+    that changes a service's name, text, keywords or terms. Returns the number of rows updated. It
+    also marks the directory as changed (directory_changed), on every database.
     """
+    directory_changed()
     if connection.vendor != "postgresql":
         return 0
     ids = None if service_ids is None else list(service_ids)

@@ -9,11 +9,11 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services_directory import search
+from services_directory import search, services
 from services_directory.models import Place
 from services_directory.places import resolve_place
 from services_directory.search import FallbackBackend, Filters, PostgresBackend, search_services
-from services_directory.services import AreaData
+from services_directory.services import AreaData, directory_changed
 
 T = datetime.time
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
@@ -195,6 +195,36 @@ def test_talk_now_only_open_lines(directory, engine):
     assert names(result.talk_now)[0] == "National Men's Line"  # for men who want to change, first
 
 
+def test_talk_now_is_worked_out_once_a_minute(directory, engine):
+    from django.test.utils import CaptureQueriesContext
+
+    directory_changed()
+    with CaptureQueriesContext(connection) as cold:
+        first = run(near="3121")
+    with CaptureQueriesContext(connection) as warm:
+        again = run(near="3121")
+    assert names(again.talk_now) == names(first.talk_now) == ["National Men's Line", "Office Hours Line"]
+    assert len(warm.captured_queries) <= len(cold.captured_queries) - 5
+    # Another minute or another state: worked out afresh, and right for that moment and place.
+    assert "Office Hours Line" not in names(run(near="3121", now=TUESDAY_10AM.replace(hour=17)).talk_now)
+    assert "West Men's Line" in names(run(near="6000").talk_now)
+
+
+def test_a_changed_line_shows_on_the_next_search_in_the_same_minute(directory, make_service, engine):
+    assert "New Night Line" not in names(run(near="3121").talk_now)
+    make_service(
+        "New Night Line",
+        types=("phone-line",),
+        delivery=("phone",),
+        audiences=("men-using-violence",),
+        areas=[AreaData(scope="national")],
+        schedules=[(EVERY_DAY, T(0), T(0))],
+    )
+    assert "New Night Line" in names(run(near="3121").talk_now)
+    services.service_deactivate(service=directory["national_line"])
+    assert "National Men's Line" not in names(run(near="3121").talk_now)
+
+
 @pytest.mark.parametrize(
     "words", ["anger management", "DV course", "court ordered program", "behaviour change", "mbcp"]
 )
@@ -347,9 +377,15 @@ def test_fixed_number_of_queries(directory, make_service, django_assert_max_num_
     search.synonyms_all()
     search.term_ids(("mbcp",), "service-type")
     for filters in (Filters(), Filters(open_now=True), Filters(types=("mbcp",), delivery=("group",))):
-        with django_assert_max_num_queries(16):
+        # The first search of a minute (or after a listing changed) works out the lines open now.
+        directory_changed()
+        with django_assert_max_num_queries(17):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
+        with django_assert_max_num_queries(14):
+            search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
         with django_assert_max_num_queries(12):
+            search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
+        with django_assert_max_num_queries(9):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
 
 

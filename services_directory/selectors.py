@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from services_directory import opening
 from services_directory.models import (
     Closure,
     Location,
+    Phone,
     Place,
     PublicHolidays,
     Schedule,
@@ -37,13 +38,10 @@ def prefetch_for_display(services: Iterable[Service]) -> None:
     on a search page; building them was a fifth of its time).
     """
     services = list(services)
-    prefetch_related_objects(
-        services,
-        "phones",
-        "schedules",
-        "closures",
-        Prefetch("attributes", queryset=ServiceAttribute.objects.only("service", "term")),
-    )
+    _attach(services, "phones", Phone.objects.all())
+    _attach(services, "schedules", Schedule.objects.all())
+    _attach(services, "closures", Closure.objects.all())
+    _attach(services, "attributes", ServiceAttribute.objects.only("service", "term"))
     attributes = [a for service in services for a in service.attributes.all()]
     cached = ServiceAttribute.term.field.is_cached
     terms = TaxonomyTerm.objects.select_related("taxonomy").in_bulk(
@@ -52,6 +50,29 @@ def prefetch_for_display(services: Iterable[Service]) -> None:
     for attribute in attributes:
         if attribute.term_id in terms:
             attribute.term = terms[attribute.term_id]
+
+
+def _attach(services: list[Service], relation: str, rows: QuerySet) -> None:
+    """What prefetch_related(relation) leaves behind for a reverse foreign key, from one query.
+
+    `service.<relation>.all()` then returns a real, already evaluated queryset, as after Django's own
+    prefetch, which builds and filters a queryset per instance first: that was most of this function's
+    time on a search page. Services that already hold the relation keep theirs (no query if none lack it).
+    """
+    rel = Service._meta.get_field(relation)
+    todo = [s for s in services if rel.cache_name not in getattr(s, "_prefetched_objects_cache", {})]
+    if not todo:
+        return
+    by_service: dict[int, list] = defaultdict(list)
+    for row in rows.filter(service_id__in={s.pk for s in todo}):
+        by_service[row.service_id].append(row)
+    for service in todo:
+        found = QuerySet(model=rel.related_model)
+        found._result_cache = by_service[service.pk]
+        found._prefetch_done = True
+        for row in found._result_cache:
+            rel.field.set_cached_value(row, service)
+        service.__dict__.setdefault("_prefetched_objects_cache", {})[rel.cache_name] = found
 
 
 def service_detail(*, slug: str, demo: bool) -> Service:
@@ -213,10 +234,6 @@ WHILE_YOU_WAIT_SLUGS = ("ntv-brief-intervention-service", "mens-referral-service
 
 
 def while_you_wait(*, demo: bool) -> list[Service]:
-    found = {
-        s.slug: s
-        for s in Service.objects.visible(demo=demo)
-        .filter(slug__in=WHILE_YOU_WAIT_SLUGS)
-        .prefetch_related("phones")
-    }
+    found = {s.slug: s for s in Service.objects.visible(demo=demo).filter(slug__in=WHILE_YOU_WAIT_SLUGS)}
+    _attach(list(found.values()), "phones", Phone.objects.all())
     return [found[slug] for slug in WHILE_YOU_WAIT_SLUGS if slug in found]

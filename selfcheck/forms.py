@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crispy_forms.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout
 from django import forms
 from django.core import signing
 
@@ -59,6 +57,23 @@ def state_read(*, token: str, questionnaire: Questionnaire) -> State:
     return State(step, answers)
 
 
+@dataclass(frozen=True)
+class ChoiceView:
+    position: int  # 1-based: the input's id is id_<name>_<position>, as crispy-forms-gds writes it
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    name: str
+    label: str
+    multiple: bool
+    errors: list[str]
+    choices: list[ChoiceView]
+
+
 def _field(question: Question) -> forms.Field:
     choices = [(option.key, option.label) for option in question.scale.options]
     if question.multiple:
@@ -89,15 +104,32 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         for question in self.step.questions:
             self.fields[question.id] = _field(question)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            *(
-                Field.checkboxes(q.id, legend_size="s") if q.multiple else Field.radios(q.id, legend_size="s")
-                for q in self.step.questions
+
+    def questions(self) -> list[QuestionView]:
+        """The questions as plain values for templates/selfcheck/_questions.html.
+
+        That template writes the GOV.UK Design System radios and checkboxes markup that crispy-forms-gds
+        would, in one pass: rendering this form through crispy's nested templates was two thirds of a
+        self-check step's time, and the steps are a third of the site's requests (docs/performance.md).
+        """
+        views = []
+        for question in self.step.questions:
+            value = self[question.id].value()
+            values = value if isinstance(value, list | tuple) else [] if value in (None, "") else [value]
+            chosen = {str(v) for v in values}
+            views.append(
+                QuestionView(
+                    name=question.id,
+                    label=self.fields[question.id].label,
+                    multiple=question.multiple,
+                    errors=list(self.errors.get(question.id, [])) if self.is_bound else [],
+                    choices=[
+                        ChoiceView(position, option.key, option.label, option.key in chosen)
+                        for position, option in enumerate(question.scale.options, start=1)
+                    ],
+                )
             )
-        )
+        return views
 
     def clean(self):
         cleaned = super().clean()

@@ -195,7 +195,7 @@ def open_now(
         spans, zone, rules = _opening_rules(
             service, schedules[service.pk], closures[service.pk], place, row.location
         )
-        if opening.status(spans, zone, now, rules).is_open:
+        if opening.is_open(spans, zone, now, rules):
             found.add(row.pk)
     return found
 

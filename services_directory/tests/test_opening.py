@@ -4,6 +4,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services_directory.opening import (
     Rules,
@@ -150,3 +152,25 @@ def test_week_table():
     assert rows[4] == {"day": "Friday", "hours": "9am to 5pm, 6pm to 2am", "today": True}
     assert rows[6]["hours"] == "Closed"
     assert week_table(ALWAYS, today=D(2026, 12, 4))[2]["hours"] == "24 hours"
+
+
+SPAN_TIMES = st.sampled_from([T(0), T(1), T(2), T(6), T(9), T(12), T(17), T(18), T(22), T(23, 30)])
+SPANS = st.lists(
+    st.builds(Span, st.frozensets(st.integers(0, 6), min_size=1), SPAN_TIMES, SPAN_TIMES), max_size=3
+)
+ZONES = st.sampled_from(["Australia/Sydney", "Australia/Adelaide", "Australia/Perth", "Australia/Brisbane"])
+# Around the daylight-saving changes of 2026 (5 April, 4 October) and Christmas, and ordinary days.
+MOMENTS = st.datetimes(
+    min_value=datetime.datetime(2026, 4, 3),  # noqa: DTZ001 - made aware below
+    max_value=datetime.datetime(2026, 4, 7),  # noqa: DTZ001
+).map(lambda d: d.replace(tzinfo=datetime.UTC)) | st.datetimes(
+    min_value=datetime.datetime(2026, 10, 2),  # noqa: DTZ001
+    max_value=datetime.datetime(2026, 12, 28),  # noqa: DTZ001
+).map(lambda d: d.replace(tzinfo=datetime.UTC))
+
+
+@settings(max_examples=400, deadline=None)
+@given(spans=SPANS, zone=ZONES, moment=MOMENTS, closed_on_holidays=st.booleans())
+def test_is_open_agrees_with_status(spans, zone, moment, closed_on_holidays):
+    rules = Rules("NSW", closed_on_holidays, ((D(2026, 12, 24), D(2026, 12, 26)),))
+    assert is_open(spans, zone, moment, rules) is status(spans, zone, moment, rules).is_open

@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services_directory.tasks.refresh_directory",
         "schedule": crontab(minute=40, hour=2),
     },
+    "rebuild-search-points-nightly": {
+        "task": "services_directory.tasks.rebuild_search_points",
+        "schedule": crontab(minute=20, hour=3),
+    },
     "check-listings-weekly": {
         "task": "services_directory.tasks.check_listings",
         "schedule": crontab(minute=30, hour=3, day_of_week="mon"),

@@ -26,7 +26,7 @@ from providers.listing import (
 )
 from providers.models import ChangeRequest
 from services_directory.models import Closure, Location, Phone, Schedule, Service, ServiceAtLocation
-from services_directory.services import search_vector_refresh
+from services_directory.services import directory_changed, search_points_refresh, search_vector_refresh
 
 Status = ChangeRequest.Status
 Kind = ChangeRequest.Kind
@@ -193,6 +193,8 @@ def _apply_location(*, location: Location, snapshot: dict, user, reason: str) ->
         setattr(location, name, value)
     location.full_clean()
     _history(location, user, reason).save()
+    search_points_refresh(location_ids=[location.pk])
+    directory_changed()
     return location
 
 

@@ -2,7 +2,13 @@ from django import forms
 from django.contrib import admin
 
 from services_directory import models
-from services_directory.services import normalise_phrase, search_vector_refresh, synonyms_changed
+from services_directory.services import (
+    directory_changed,
+    normalise_phrase,
+    search_points_refresh,
+    search_vector_refresh,
+    synonyms_changed,
+)
 
 
 class PhoneInline(admin.TabularInline):
@@ -69,6 +75,12 @@ class LocationAdmin(admin.ModelAdmin):
     raw_id_fields = ["organization"]
     readonly_fields = ["hsds_id"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The coordinates may have moved: the search points of the services here follow.
+        search_points_refresh(location_ids=[obj.pk])
+        directory_changed()
 
 
 @admin.register(models.TaxonomyTerm)

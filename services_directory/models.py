@@ -321,6 +321,37 @@ class ServiceAtLocation(HsdsModel):
         return f"{self.service} at {self.location}"
 
 
+class SearchPoint(models.Model):
+    """What a nearest-first search reads, one narrow row per service at a located place (PostgreSQL).
+
+    A copy of the service-at-location's coordinates and of its service's visibility, cost, term ids and
+    weighted search vector, so the walk of the GiST index on this table (migration 0007) decides each
+    candidate from its own row instead of joining a location, a wide service row and its attributes:
+    that join was most of a filtered or free-text local search. Only active services with coordinates
+    have rows. Kept by services.search_points_refresh(), which every write path calls (through
+    search_vector_refresh for services, location_upsert and friends for places); a nightly job
+    rebuilds it. The SQLite fallback searches the source tables directly and leaves this empty.
+    """
+
+    service_at_location = models.OneToOneField(
+        ServiceAtLocation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    is_demo = models.BooleanField()
+    cost = models.CharField(max_length=20)
+    # Term ids, space-padded (" 3 17 42 "), so one id is `LIKE '% 17 %'` on the row itself.
+    term_ids = models.TextField()
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["service"], name="search_point_service")]
+
+    def __str__(self) -> str:
+        return f"search point {self.pk}"
+
+
 class PhoneType(models.TextChoices):
     VOICE = "voice", "Voice"
     TEXT = "text", "Text (SMS)"

@@ -56,6 +56,7 @@ from services_directory.models import (
     Cost,
     Language,
     Place,
+    SearchPoint,
     SearchSynonym,
     Service,
     ServiceArea,
@@ -362,6 +363,34 @@ def filter_conditions(filters: Filters, outer: str) -> Q:
     return q
 
 
+def _point_has_term_ids(ids: list[int]) -> Q:
+    """A search point tagged with any of these term ids (its `term_ids` is space-padded)."""
+    if not ids:
+        return Q(pk__in=[])  # matches nothing, as an unknown code should
+    q = Q()
+    for term in ids:
+        q |= Q(term_ids__contains=f" {term} ")
+    return q
+
+
+def point_conditions(filters: Filters) -> Q:
+    """The filters as one Q over a SearchPoint (see filter_conditions for services)."""
+    q = Q()
+    for codes, taxonomy in (
+        (filters.types, "service-type"),
+        (filters.delivery, "delivery"),
+        (filters.audience, "audience"),
+        (filters.referral, "referral"),
+    ):
+        if codes:
+            q &= _point_has_term_ids(term_ids(codes, taxonomy))
+    if filters.cost in COST_FILTERS:
+        q &= Q(cost__in=COST_FILTERS[filters.cost])
+    if filters.language:
+        q &= Q(Exists(Language.objects.filter(service=OuterRef("service"), code=filters.language)))
+    return q
+
+
 class PostgresBackend:
     name = "postgresql"
 
@@ -386,6 +415,40 @@ class PostgresBackend:
             .annotate(distance=km_for_chord(F("chord")))
             .order_by("chord")
         )
+
+    def local_candidates(
+        self,
+        *,
+        query: str,
+        words: list[str],
+        synonyms: list[Synonym],
+        filters: Filters,
+        demo: bool,
+        place,
+        radius_km,
+    ) -> tuple[QuerySet, object]:
+        """Search points (one narrow row per located service) matching the filters and words, nearest
+        first, and the relevance expression (None without words). Each candidate is decided from its
+        own row while the GiST index is walked: no join to locations, services or attributes."""
+        from django.contrib.postgres.search import SearchRank
+
+        rows = SearchPoint.objects.all() if demo else SearchPoint.objects.filter(is_demo=False)
+        rows = rows.filter(point_conditions(filters))
+        rank = None
+        if query:
+            ts = self.tsquery(query, synonyms)
+            condition = Q(search_vector=ts)
+            rank = SearchRank(F("search_vector"), ts)
+            tagged_ids = sorted({t for s in synonyms for t in s.term_ids})
+            if tagged_ids:
+                tagged = _point_has_term_ids(tagged_ids)
+                condition |= tagged
+                # A service tagged with what the words mean ranks like a good name match.
+                rank = rank + Case(
+                    When(tagged, then=Value(0.3)), default=Value(0.0), output_field=FloatField()
+                )
+            rows = rows.filter(condition)
+        return self.nearest(rows, place, radius_km, prefix=""), rank
 
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
         from django.contrib.postgres.search import SearchRank
@@ -467,6 +530,27 @@ class FallbackBackend:
             .filter(distance__lte=radius_km)
             .order_by("distance")
         )
+
+    def local_candidates(
+        self,
+        *,
+        query: str,
+        words: list[str],
+        synonyms: list[Synonym],
+        filters: Filters,
+        demo: bool,
+        place,
+        radius_km,
+    ) -> tuple[QuerySet, object]:
+        """As PostgresBackend.local_candidates, over the source tables (no search points here)."""
+        rows = ServiceAtLocation.objects.filter(_visible("service__", demo)).filter(
+            filter_conditions(filters, "service")
+        )
+        rank = None
+        if query:
+            condition, rank = self.text_match(query, words, synonyms, prefix="service__", outer="service")
+            rows = rows.filter(condition)
+        return self.nearest(rows, place, radius_km, prefix="location__"), rank
 
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
         words = [w for w in words if w not in STOP_WORDS][:MAX_WORDS]
@@ -556,19 +640,18 @@ def search_services(
     local_rows: list = []
     total = 0
     covering_services: list[Service] = []
-    text = None
-    if query:
-        text = engine.text_match(query, words, synonyms, prefix="service__", outer="service")
+    text = bool(query)
     if place is not None:
         south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
-        rows = ServiceAtLocation.objects.filter(_visible("service__", demo)).filter(
-            filter_conditions(filters, "service")
+        nearby, rank = engine.local_candidates(
+            query=query,
+            words=words,
+            synonyms=synonyms,
+            filters=filters,
+            demo=demo,
+            place=place,
+            radius_km=radius_km,
         )
-        rank = None
-        if text:
-            condition, rank = text
-            rows = rows.filter(condition)
-        nearby = engine.nearest(rows, place, radius_km, prefix="location__")
 
         # 3. Services that cover this area without a location nearby (postcode lists, radius areas).
         wide = bounding_box(place.latitude, place.longitude, MAX_AREA_RADIUS_KM)

@@ -26,6 +26,7 @@ from services_directory.models import (
     Organization,
     Phone,
     Schedule,
+    SearchPoint,
     SearchSynonym,
     Service,
     ServiceArea,
@@ -378,6 +379,7 @@ def location_upsert(*, hsds_id: uuid.UUID, fields: dict, services: Iterable[Serv
             location=location,
             defaults={"hsds_id": hsds_id_for("service_at_location", f"{service.hsds_id}/{hsds_id}")},
         )
+    search_points_refresh(location_ids=[location.pk])
     return location
 
 
@@ -387,6 +389,7 @@ def service_deactivate(*, service: Service) -> Service:
     if service.is_active:
         service.is_active = False
         service.save(update_fields=["is_active", "updated_at"])
+        search_points_refresh(service_ids=[service.pk])
         directory_changed()
     return service
 
@@ -430,7 +433,90 @@ def search_vector_refresh(*, service_ids: Iterable[int] | None = None) -> int:
     """  # noqa: S608 - table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [] if ids is None else [ids])
+        updated = cursor.rowcount
+    search_points_refresh(service_ids=ids)
+    return updated
+
+
+SEARCH_POINTS_SQL = """
+    INSERT INTO {point_t} (service_at_location_id, service_id, latitude, longitude, is_demo, cost,
+                           term_ids, search_vector)
+    SELECT sal.id, s.id, l.latitude, l.longitude, s.is_demo, s.cost,
+           coalesce(' ' || (SELECT string_agg(a.term_id::text, ' ' ORDER BY a.term_id)
+                            FROM {attr_t} a WHERE a.service_id = s.id) || ' ', ''),
+           s.search_vector
+    FROM {sal_t} sal
+    JOIN {service_t} s ON s.id = sal.service_id
+    JOIN {location_t} l ON l.id = sal.location_id
+    WHERE s.is_active AND l.latitude IS NOT NULL AND l.longitude IS NOT NULL {where}
+"""
+
+
+def search_points_refresh(
+    *, service_ids: Iterable[int] | None = None, location_ids: Iterable[int] = ()
+) -> int:
+    """Rewrite the search points (models.SearchPoint) of these services, or of the services at these
+    locations; with neither, of every service. PostgreSQL only. Returns the number of points written.
+
+    Call it after any write that changes a service's visibility, cost, terms or search vector, or a
+    location's coordinates or services. search_vector_refresh calls it for services.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    location_ids = list(location_ids)
+    if location_ids:
+        service_ids = [
+            *(service_ids or ()),
+            *ServiceAtLocation.objects.filter(location_id__in=location_ids).values_list(
+                "service_id", flat=True
+            ),
+        ]
+    ids = None if service_ids is None else sorted(set(service_ids))
+    if ids == []:
+        return 0
+    tables = {
+        "point_t": SearchPoint._meta.db_table,
+        "attr_t": ServiceAttribute._meta.db_table,
+        "sal_t": ServiceAtLocation._meta.db_table,
+        "service_t": Service._meta.db_table,
+        "location_t": Location._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(f"TRUNCATE {tables['point_t']}")
+            cursor.execute(SEARCH_POINTS_SQL.format(**tables, where=""))
+        else:
+            # By service, and by place too: a service-at-location may have moved to another service.
+            cursor.execute(
+                f"DELETE FROM {tables['point_t']} WHERE service_id = ANY(%s) OR service_at_location_id IN"  # noqa: S608
+                f" (SELECT id FROM {tables['sal_t']} WHERE service_id = ANY(%s))",
+                [ids, ids],
+            )
+            cursor.execute(SEARCH_POINTS_SQL.format(**tables, where="AND s.id = ANY(%s)"), [ids])
         return cursor.rowcount
+
+
+SEARCH_POINTS_BATCH = 5000
+
+
+def search_points_rebuild() -> int:
+    """Rewrite every search point, SEARCH_POINTS_BATCH services at a time, each batch in its own short
+    transaction (searches keep running; no table lock). The nightly safety net for writes that bypass
+    search_points_refresh, such as bulk actions in the admin. Returns the number of points written."""
+    if connection.vendor != "postgresql":
+        return 0
+    written, after = 0, 0
+    while True:
+        ids = list(
+            Service.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SEARCH_POINTS_BATCH]
+        )
+        if not ids:
+            return written
+        with transaction.atomic():
+            written += search_points_refresh(service_ids=ids)
+        after = ids[-1]
 
 
 # --- Reports from the public --------------------------------------------------------------------------
@@ -521,6 +607,7 @@ def service_at_location_upsert(
     if _assign(sal, {"service": service, "location": location, "description": description}):
         sal.full_clean()
         sal.save()
+        search_points_refresh(service_ids=[service.pk])
     return sal
 
 

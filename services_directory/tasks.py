@@ -13,6 +13,10 @@ refresh_directory (nightly): refreshes listings from the open data feeds in HSDS
 (services_directory.refresh). Safe to re-run (upserts by HSDS id; one transaction per source). A
 source that could not be reached is retried with exponential backoff; invalid data is never retried,
 it is reported (RefreshReport).
+
+rebuild_search_points (nightly): rewrites the search points (models.SearchPoint) from the listings,
+in batches, so a write that bypassed services.search_points_refresh is corrected within a day.
+Idempotent; single instance.
 """
 
 import time
@@ -20,7 +24,7 @@ import time
 from celery import shared_task
 
 from config.jobs import RETRY_ON_NETWORK, single_instance
-from services_directory import refresh
+from services_directory import refresh, services
 from services_directory.listing_health import listing_checks_run, verification_reminders_send
 
 CHECK_SOFT_LIMIT = 1500
@@ -65,3 +69,14 @@ def refresh_directory(self) -> dict | None:
         # Back off 2, 4, 8, 16 minutes. Re-running every source is safe: the refresh is idempotent.
         raise self.retry(countdown=120 * 2**self.request.retries)
     return summary.as_dict()
+
+
+REBUILD_TIME_LIMIT = 1800
+
+
+@shared_task(bind=True, soft_time_limit=REBUILD_TIME_LIMIT - 300, time_limit=REBUILD_TIME_LIMIT)
+def rebuild_search_points(self) -> int | None:
+    with single_instance("rebuild_search_points", timeout=REBUILD_TIME_LIMIT) as acquired:
+        if not acquired:
+            return None
+        return services.search_points_rebuild()

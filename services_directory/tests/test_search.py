@@ -163,20 +163,33 @@ def test_local_results_are_the_nearest_candidates(gazetteer, make_service, engin
 
 
 @pytest.mark.usefixtures("postgres")
-def test_postgres_walks_the_location_index_nearest_first(gazetteer, make_service):
-    """search.EarthPoint must build the very expression migration 0006 indexes, or PostgreSQL cannot
-    use the index and every search reads all locations within the radius."""
+@pytest.mark.parametrize(
+    ("query", "filters"), [("", Filters()), ("anger management", Filters(types=("mbcp",), cost="free"))]
+)
+def test_postgres_walks_the_search_point_index_nearest_first(gazetteer, make_service, query, filters):
+    """search.EarthPoint must build the very expression migration 0007 indexes, or PostgreSQL cannot
+    use the index and every search reads all points within the radius; filters and words are decided
+    on the walked rows themselves (no join)."""
     make_service("Anywhere", at=RICHMOND_VIC)
-    rows = search.ServiceAtLocation.objects.all()
-    nearby = PostgresBackend.nearest(rows, resolve_place("3121"), 50, prefix="location__")[:200]
-    sql, params = nearby.query.sql_with_params()
+    words = search.query_words(query)
+    nearby, _ = PostgresBackend().local_candidates(
+        query=query,
+        words=words,
+        synonyms=search.synonyms_matching(words),
+        filters=filters,
+        demo=False,
+        place=resolve_place("3121"),
+        radius_km=50,
+    )
+    sql, params = nearby[:200].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: make any index win
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
-    assert "Index Scan using location_earth_point" in plan, plan
+    assert "Index Scan using search_point_earth" in plan, plan
     assert "Order By:" in plan, plan
+    assert "Join" not in plan and "Nested Loop" not in plan, plan
 
 
 def test_talk_now_covers_the_nation_and_the_state(directory, engine):

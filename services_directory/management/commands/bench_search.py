@@ -1,9 +1,9 @@
 """Time the directory search on the current database: five query shapes, server side.
 
 Run after `generate_listings N` (see docs/performance.md). Each shape runs over random postcodes
-(fixed seed), after a warm-up; the command prints p50/p95/max in ms, the number of SQL queries and how much of the time was spent
-in them, and
-with --explain the EXPLAIN ANALYZE of the local-results query of the slowest shape. Read-only.
+(fixed seed), after a warm-up; the command prints p50/p95/max in ms, the number of SQL queries, how
+much of the time was spent in them and how much was this process's own CPU time (steadier than wall
+time on a shared machine), and with --explain the EXPLAIN ANALYZE of the local-results query of the slowest shape. Read-only.
 """
 
 from __future__ import annotations
@@ -41,18 +41,22 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=40)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--explain", action="store_true")
+        parser.add_argument("--shape", action="append", choices=sorted(SHAPES), help="only these shapes")
 
-    def handle(self, *args, runs: int, seed: int, explain: bool, **options):
+    def handle(self, *args, runs: int, seed: int, explain: bool, shape: list[str] | None, **options):
         rng = random.Random(seed)  # noqa: S311 - reproducible sample, not security
         postcodes = sorted(set(Place.objects.values_list("postcode", flat=True)))
         sample = [rng.choice(postcodes) for _ in range(runs)]
         places = [p for p in (resolve_place(pc) for pc in sample) if isinstance(p, Place)]
         tune_garbage_collector()  # as gunicorn's workers do (config/gunicorn.conf.py)
         slowest = (0.0, None, None)
+        only = set(shape or ())
         for name, shape in SHAPES.items():
-            timings, sql_timings, queries = [], [], 0
+            if only and name not in only:
+                continue
+            timings, sql_timings, cpu_timings, queries = [], [], [], 0
             for i, place in enumerate([places[0], *places]):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 with CaptureQueriesContext(connection) as ctx:
                     search_services(
                         query=shape["query"],
@@ -62,8 +66,10 @@ class Command(BaseCommand):
                         demo=True,
                     )
                 elapsed = (time.perf_counter() - started) * 1000
+                cpu = (time.process_time() - cpu_started) * 1000
                 if i:  # the first run warms caches
                     timings.append(elapsed)
+                    cpu_timings.append(cpu)
                     sql_timings.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
                     queries = max(queries, len(ctx.captured_queries))
                     if elapsed > slowest[0]:
@@ -74,7 +80,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name:24} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  "
                 f"max {timings[-1]:6.1f} ms  queries {queries}  "
-                f"(in SQL: p50 {statistics.median(sql_timings):5.1f} ms)"
+                f"(in SQL: p50 {statistics.median(sql_timings):5.1f} ms; Python CPU p50 "
+                f"{statistics.median(cpu_timings):5.1f} ms)"
             )
         if explain and slowest[2] and connection.vendor == "postgresql":
             self.stdout.write(

@@ -55,9 +55,12 @@ def prefetch_for_display(services: Iterable[Service]) -> None:
 def _attach(services: list[Service], relation: str, rows: QuerySet) -> None:
     """What prefetch_related(relation) leaves behind for a reverse foreign key, from one query.
 
-    `service.<relation>.all()` then returns a real, already evaluated queryset, as after Django's own
-    prefetch, which builds and filters a queryset per instance first: that was most of this function's
-    time on a search page. Services that already hold the relation keep theirs (no query if none lack it).
+    Each service gets an evaluated queryset of its rows under the relation's prefetch name, so
+    `service.<relation>.all()` needs no query; its filter on the service is kept deferred, as Django's
+    related managers do, so chaining on it (`service.schedules.order_by("id")`) still asks the
+    database for this service's rows only. Django's own prefetch goes through a related manager per
+    instance first, which was most of this function's time on a search page. Services that already
+    hold the relation keep theirs (no query if none lack it).
     """
     rel = Service._meta.get_field(relation)
     todo = [s for s in services if rel.cache_name not in getattr(s, "_prefetched_objects_cache", {})]
@@ -66,8 +69,10 @@ def _attach(services: list[Service], relation: str, rows: QuerySet) -> None:
     by_service: dict[int, list] = defaultdict(list)
     for row in rows.filter(service_id__in={s.pk for s in todo}):
         by_service[row.service_id].append(row)
+    base = rel.related_model._default_manager.all()
     for service in todo:
-        found = QuerySet(model=rel.related_model)
+        found = base._chain()
+        found._deferred_filter = (False, (), {rel.field.name: service})
         found._result_cache = by_service[service.pk]
         found._prefetch_done = True
         for row in found._result_cache:
@@ -188,6 +193,9 @@ def open_now(
     ):
         closures[service_id].append((starts_on, ends_on))
     found = set()
+    # Many services keep the same hours (weekdays 9 to 5): each distinct set of hours, zone and
+    # holiday rules is worked out once.
+    answers: dict[tuple, bool] = {}
     for row in rows:
         service = row.service
         if not service.hours_known or not schedules[service.pk]:
@@ -195,7 +203,10 @@ def open_now(
         spans, zone, rules = _opening_rules(
             service, schedules[service.pk], closures[service.pk], place, row.location
         )
-        if opening.is_open(spans, zone, now, rules):
+        key = (tuple(spans), zone, rules)
+        if key not in answers:
+            answers[key] = opening.is_open(spans, zone, now, rules)
+        if answers[key]:
             found.add(row.pk)
     return found
 

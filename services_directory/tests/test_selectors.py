@@ -1,0 +1,48 @@
+"""Directory reads: the display prefetch behaves like Django's own prefetch, in fewer queries."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from services_directory import selectors
+from services_directory.models import Service
+
+T = datetime.time
+RICHMOND_VIC = (-37.8230, 145.0000, "Richmond", "VIC", "3121")
+
+
+def test_display_prefetch_loads_each_relation_once_and_chaining_still_asks_for_one_service(
+    gazetteer, make_service
+):
+    make_service(
+        "First", phones=("03 9000 0001", "03 9000 0002"), schedules=[("MO", T(9), T(17)), ("TU", T(9), T(12))]
+    )
+    make_service("Second", phones=("03 9000 0003",), schedules=[("WE", T(10), T(14))])
+    make_service("Third", phones=(), schedules=[])
+    services = list(Service.objects.order_by("name"))
+    with CaptureQueriesContext(connection) as loading:
+        selectors.prefetch_for_display(services)
+    assert len(loading) == 5  # phones, schedules, closures, attributes, their terms
+
+    first, second, third = services
+    with CaptureQueriesContext(connection) as reading:
+        assert [p.number for p in first.phones.all()] == ["03 9000 0001", "03 9000 0002"]
+        assert [p.number for p in second.phones.all()] == ["03 9000 0003"]
+        assert not third.phones.all()
+        assert first.phones.all()[0].service is first
+        assert len(second.schedules.all()) == 1
+        assert {t.code for t in selectors.terms_of(first, "service-type")} == {"mbcp"}
+    assert len(reading) == 0
+
+    # Chaining asks the database, for this service's rows only (as after Django's prefetch).
+    assert [s.byday for s in first.schedules.order_by("id")] == ["MO", "TU"]
+    assert second.schedules.filter(byday="MO").count() == 0
+    assert third.phones.count() == 0
+
+    # A second pass loads nothing already there.
+    with CaptureQueriesContext(connection) as again:
+        selectors.prefetch_for_display(services)
+    assert len(again) == 0

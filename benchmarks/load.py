@@ -90,11 +90,12 @@ def main() -> int:
     errors = int(total["Failure Count"])
     p95 = float(total["95%"])
     workers = os.environ.get("WEB_CONCURRENCY") or str(2 * (os.cpu_count() or 1) + 1)
+    threads = os.environ.get("GUNICORN_THREADS") or "1"  # config/gunicorn.conf.py's default
     body = "\n".join([
         f"Command: `make load` (`python -m benchmarks.load`). Measured {machine.today()} on {machine.describe()}.",
         "",
         f"locust {users} users (spawned 10 a second, each waiting 0.5 to 2 s between actions) for {seconds} s "
-        f"against one gunicorn (PRODUCTION=1, {workers} workers x 2 threads) over PostgreSQL and Redis, all "
+        f"against one gunicorn (PRODUCTION=1, {workers} workers x {threads} thread{'s' if threads != '1' else ''}) over PostgreSQL and Redis, all "
         f"on this machine, which locust shares. Data set: {data_set}. Mix (benchmarks/locustfile.py): home 5, "
         "search 4, service page 3, guide 3, self-check walked to its result 2, HSDS API 2 (when present).",
         "",

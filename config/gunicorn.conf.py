@@ -4,7 +4,11 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# One thread per worker: the pages are CPU-bound Python, so a second thread in a process mostly
+# waits for the GIL. Measured with `make load` on 2 cores: p95 200-230 ms with 2 threads, 110 ms with 1
+# (docs/performance.md). With one thread gunicorn runs its sync worker, which expects a load balancer
+# or proxy in front that buffers slow clients (docs/operations.md).
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

@@ -166,7 +166,7 @@ def open_now(
             location=SimpleNamespace(state_province=state, time_zone=location_zone, postal_code=postcode),
         )
         for pk, service_id, known, local_time, service_zone, holidays, state, location_zone, postcode in (
-            ServiceAtLocation.objects.filter(pk__in=list(service_at_location_ids)).values_list(
+            ServiceAtLocation.objects.filter(pk__any_of=list(service_at_location_ids)).values_list(
                 "pk",
                 "service_id",
                 "service__hours_known",
@@ -182,13 +182,13 @@ def open_now(
     service_ids = {r.service_id for r in rows}
     schedules: dict[int, list] = defaultdict(list)
     for values in (
-        Schedule.objects.filter(service_id__in=service_ids)
+        Schedule.objects.filter(service_id__any_of=service_ids)
         .order_by("id")
         .values("service_id", "byday", "opens_at", "closes_at", "time_zone", "valid_from", "valid_to")
     ):
         schedules[values["service_id"]].append(SimpleNamespace(**values))
     closures: dict[int, list] = defaultdict(list)
-    for service_id, starts_on, ends_on in Closure.objects.filter(service_id__in=service_ids).values_list(
+    for service_id, starts_on, ends_on in Closure.objects.filter(service_id__any_of=service_ids).values_list(
         "service_id", "starts_on", "ends_on"
     ):
         closures[service_id].append((starts_on, ends_on))

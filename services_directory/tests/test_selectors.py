@@ -46,3 +46,26 @@ def test_display_prefetch_loads_each_relation_once_and_chaining_still_asks_for_o
     with CaptureQueriesContext(connection) as again:
         selectors.prefetch_for_display(services)
     assert len(again) == 0
+
+
+def test_any_of_matches_like_in_with_one_array_parameter(gazetteer, make_service):
+    from services_directory.lookups import AnyOf
+
+    ids = [make_service(f"Service {i}").pk for i in range(3)]
+    wanted = Service.objects.filter(pk__any_of=ids[:2]).order_by("pk")
+    assert list(wanted.values_list("pk", flat=True)) == ids[:2]
+    assert list(Service.objects.filter(pk__any_of=[*ids[:2], 0])) == list(
+        Service.objects.filter(pk__in=ids[:2])
+    )
+    with CaptureQueriesContext(connection) as none:
+        assert list(Service.objects.filter(pk__any_of=[])) == []
+    assert len(none) == 0  # nothing to match: no query, as with __in
+    sql, params = wanted.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "= ANY(%s)" in sql and [ids[:2]] == [p for p in params if isinstance(p, list)]
+    # Elsewhere: a plain IN with one placeholder per id.
+    compiler = wanted.query.get_compiler(using="default")
+    lookup = wanted.query.where.children[0]
+    assert isinstance(lookup, AnyOf)
+    generic_sql, generic_params = lookup.as_sql(compiler, connection)
+    assert generic_sql.endswith("IN (%s, %s)") and generic_params == ids[:2]

@@ -79,6 +79,9 @@ LOCAL_CANDIDATES = 200
 # "Open now" is checked in Python over this many of the best local rows.
 OPEN_NOW_CANDIDATES = 200
 TALK_NOW_MAX = 6
+# Service columns no result shows: not read for results (the search vector alone is often larger than
+# the rest of the row).
+NOT_SHOWN = ("search_vector", "notes_for_staff", "sources", "keywords")
 COVERING_MAX = 6
 # Radius service areas larger than this are not considered (state-wide areas use scope "state").
 MAX_AREA_RADIUS_KM = 300
@@ -633,7 +636,7 @@ def search_services(
 
     # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
     talk_now_ids = talk_now_open_ids(place=place, now=now, demo=demo)
-    talk_now_by_pk = services.select_related("organization").in_bulk(talk_now_ids)
+    talk_now_by_pk = services.select_related("organization").defer(*NOT_SHOWN).in_bulk(talk_now_ids)
     talk_now_services = [talk_now_by_pk[pk] for pk in talk_now_ids if pk in talk_now_by_pk]
 
     # 2. Local services: narrowed by place, then filters and text, then ranked.
@@ -685,6 +688,7 @@ def search_services(
             )
             .filter(filter_conditions(filters, "pk"))
             .select_related("organization")
+            .defer(*NOT_SHOWN)
         )
         if text:
             condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
@@ -853,8 +857,10 @@ def _local_page(nearby: QuerySet, rank, filters: Filters, page: int, now, place,
 
 def _load_local(found: list[tuple]) -> list[ServiceAtLocation]:
     """The rows for (pk, distance, rank) tuples, in that order, with `distance` and `rank` set."""
-    by_pk = ServiceAtLocation.objects.select_related("service__organization", "location").in_bulk(
-        [pk for pk, *_ in found]
+    by_pk = (
+        ServiceAtLocation.objects.select_related("service__organization", "location")
+        .defer(*(f"service__{name}" for name in NOT_SHOWN))
+        .in_bulk([pk for pk, *_ in found])
     )
     rows = []
     for pk, distance, rank in found:
@@ -889,7 +895,7 @@ def _paginate(
     total = len(found)
     page, pages = _clamp(page, total, messages)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    by_pk = Service.objects.select_related("organization").in_bulk([pk for pk, _ in shown])
+    by_pk = Service.objects.select_related("organization").defer(*NOT_SHOWN).in_bulk([pk for pk, _ in shown])
     rows = []
     for pk, rank in shown:
         if pk in by_pk:

@@ -73,11 +73,13 @@ def main() -> int:
             (f"Static file `{stylesheet}` (whitenoise)", static),
         )
     ]
+    gunicorn_threads = os.environ.get("GUNICORN_THREADS") or "1"  # config/gunicorn.conf.py's default
     body = "\n".join([
         f"Command: `make bench` (`python -m benchmarks.throughput`). Measured {machine.today()} on "
         f"{machine.describe()}.",
         "",
-        f"One gunicorn (PRODUCTION=1, {workers} workers x 2 threads, access log off) over PostgreSQL and "
+        f"One gunicorn (PRODUCTION=1, {workers} workers x {gunicorn_threads} thread(s), access log off) over "
+        "PostgreSQL and "
         f"Redis; wrk with {threads} threads and {connections} connections, {seconds} s per URL, one after "
         "the other in the same run, on the same machine (wrk competes with gunicorn for the 2 cores).",
         "",

@@ -8,11 +8,13 @@ The backend is chosen by `connection.vendor`:
   with a simple weighted score.
 
 Both narrow by place before ranking: local results are the LOCAL_CANDIDATES nearest matching
-locations within the radius, found nearest first, then ranked in Python. On PostgreSQL "nearest
-first" is an index walk: each location is a point on the unit sphere in a `cube` GiST index, which
-answers `<->` (straight-line distance, which orders exactly like distance along the surface) and stops
-after LOCAL_CANDIDATES rows, so a city with 20,000 locations in range costs no more than a town with
-50. Elsewhere it is a bounding box on latitude and longitude plus the great-circle distance in SQL.
+places within the radius, found nearest first, then ranked in Python. On PostgreSQL "nearest first"
+is an index walk over search points (models.SearchPoint, a narrow copy of each located service):
+each is a point on the unit sphere in a `cube` GiST index, which answers `<->` (straight-line
+distance, which orders exactly like distance along the surface); every walked row is decided from its
+own columns and the walk stops after LOCAL_CANDIDATES matches, so a city with 20,000 places in range
+costs no more than a town with 50. Elsewhere it is a bounding box on latitude and longitude plus the
+great-circle distance in SQL over the source tables.
 Nationwide free text is bounded: at most NATIONWIDE_CANDIDATES matching rows are ranked. A page runs
 a fixed number of queries, whatever the number of results.
 
@@ -282,8 +284,8 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
 class EarthPoint(Func):
     """A latitude and longitude (degrees) as a 3-D point on the unit sphere, in PostgreSQL's `cube` type.
 
-    Migration 0006 indexes exactly this expression over Location (GiST); the two must stay identical,
-    or PostgreSQL cannot use the index (a test checks the plan).
+    Migrations 0006 (Location) and 0007 (SearchPoint) index exactly this expression (GiST); they must
+    stay identical, or PostgreSQL cannot use the index (a test checks the plan).
     """
 
     function = "cube"
@@ -609,9 +611,10 @@ def search_services(
 ) -> SearchResult:
     """Search the directory. Never raises for odd input: bad values become messages.
 
-    Queries, whatever the number of results: synonyms and term ids (0-2, cached), talk-now (5: lines,
-    their areas, hours, closures, term codes), covering (1), local candidates + page rows (2, and 3
-    more for "open now"), display prefetch (5), and one more to show the tsquery when `explain` is set.
+    Queries, whatever the number of results: synonyms and term ids (0-2, cached), talk-now (1; 5 more
+    in the first search of a minute from a state: lines, their areas, hours, closures, term codes),
+    covering (1), local candidates + page rows (2, and 3 more for "open now"), display prefetch (5),
+    and one more to show the tsquery when `explain` is set.
     """
     now = now or timezone.now()
     demo = settings.DEMO if demo is None else demo

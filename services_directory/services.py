@@ -449,6 +449,10 @@ SEARCH_POINTS_SQL = """
     JOIN {service_t} s ON s.id = sal.service_id
     JOIN {location_t} l ON l.id = sal.location_id
     WHERE s.is_active AND l.latitude IS NOT NULL AND l.longitude IS NOT NULL {where}
+    ON CONFLICT (service_at_location_id) DO UPDATE SET
+        service_id = EXCLUDED.service_id, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+        is_demo = EXCLUDED.is_demo, cost = EXCLUDED.cost, term_ids = EXCLUDED.term_ids,
+        search_vector = EXCLUDED.search_vector
 """
 
 
@@ -487,6 +491,8 @@ def search_points_refresh(
             cursor.execute(SEARCH_POINTS_SQL.format(**tables, where=""))
         else:
             # By service, and by place too: a service-at-location may have moved to another service.
+            # The insert overwrites on conflict, so two refreshes of one service at once (an approval
+            # during the nightly rebuild) both succeed instead of one failing on the primary key.
             cursor.execute(
                 f"DELETE FROM {tables['point_t']} WHERE service_id = ANY(%s) OR service_at_location_id IN"  # noqa: S608
                 f" (SELECT id FROM {tables['sal_t']} WHERE service_id = ANY(%s))",

@@ -104,3 +104,49 @@ def test_the_rebuild_works_in_batches(gazetteer, make_service, monkeypatch):
     SearchPoint.objects.all().delete()
     assert services.search_points_rebuild() == 5
     assert len(local_names("3121")) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_of_one_service_at_once_both_succeed(gazetteer, make_service):
+    """An approval in the portal while the nightly rebuild has the same service in hand: the second
+    refresh waits for the first, then overwrites its point instead of failing on the primary key."""
+    import threading
+
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+
+    service = make_service("Eastside Program", at=RICHMOND_VIC)
+    db = settings.DATABASES["default"]
+    first = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    tables = {
+        "point_t": SearchPoint._meta.db_table,
+        "attr_t": "services_directory_serviceattribute",
+        "sal_t": "services_directory_serviceatlocation",
+        "service_t": Service._meta.db_table,
+        "location_t": Location._meta.db_table,
+    }
+    errors: list[BaseException] = []
+
+    def second_refresh():
+        try:
+            services.search_points_refresh(service_ids=[service.pk])
+        except BaseException as error:  # reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    try:
+        # The first refresh has deleted and re-inserted the point, and not committed yet.
+        first.execute(f"DELETE FROM {tables['point_t']} WHERE service_id = %s", [service.pk])  # noqa: S608
+        first.execute(services.SEARCH_POINTS_SQL.format(**tables, where="AND s.id = %s"), [service.pk])
+        second = threading.Thread(target=second_refresh)
+        second.start()
+        second.join(timeout=1)
+        assert second.is_alive()  # waiting for the first
+        first.commit()
+        second.join(timeout=10)
+    finally:
+        first.close()
+    assert not second.is_alive() and errors == []
+    assert SearchPoint.objects.filter(service=service).count() == 1

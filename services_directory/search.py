@@ -343,29 +343,40 @@ def term_ids(codes: tuple[str, ...], taxonomy: str) -> list[int]:
     return [mapping[f"{taxonomy}/{c}"] for c in codes if f"{taxonomy}/{c}" in mapping]
 
 
-def _has_term(codes: tuple[str, ...], taxonomy: str, outer: str) -> Exists:
-    return Exists(
-        ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=term_ids(codes, taxonomy))
-    )
+TERM_FILTERS = (
+    ("types", "service-type"),
+    ("delivery", "delivery"),
+    ("audience", "audience"),
+    ("referral", "referral"),
+)
+
+
+def _conditions(filters: Filters, *, has_term_ids, cost_field: str, service_ref: str) -> Q:
+    """The filters as one Q: `has_term_ids(ids)` matches a row tagged with any of the ids, cost is read
+    from `cost_field`, and `service_ref` names the service for the language check."""
+    q = Q()
+    for attribute, taxonomy in TERM_FILTERS:
+        codes = getattr(filters, attribute)
+        if codes:
+            q &= has_term_ids(term_ids(codes, taxonomy))
+    if filters.cost in COST_FILTERS:
+        q &= Q(**{f"{cost_field}__in": COST_FILTERS[filters.cost]})
+    if filters.language:
+        q &= Q(Exists(Language.objects.filter(service=OuterRef(service_ref), code=filters.language)))
+    return q
+
+
+def _service_has_term_ids(outer: str):
+    """has_term_ids for a Service (outer = "pk") or a related row (outer = "service")."""
+    return lambda ids: Q(Exists(ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=ids)))
 
 
 def filter_conditions(filters: Filters, outer: str) -> Q:
     """The filters as one Q over a Service (outer = "pk") or a related row (outer = "service")."""
     prefix = "" if outer == "pk" else "service__"
-    q = Q()
-    for codes, taxonomy in (
-        (filters.types, "service-type"),
-        (filters.delivery, "delivery"),
-        (filters.audience, "audience"),
-        (filters.referral, "referral"),
-    ):
-        if codes:
-            q &= Q(_has_term(codes, taxonomy, outer))
-    if filters.cost in COST_FILTERS:
-        q &= Q(**{f"{prefix}cost__in": COST_FILTERS[filters.cost]})
-    if filters.language:
-        q &= Q(Exists(Language.objects.filter(service=OuterRef(outer), code=filters.language)))
-    return q
+    return _conditions(
+        filters, has_term_ids=_service_has_term_ids(outer), cost_field=f"{prefix}cost", service_ref=outer
+    )
 
 
 def _point_has_term_ids(ids: list[int]) -> Q:
@@ -379,21 +390,8 @@ def _point_has_term_ids(ids: list[int]) -> Q:
 
 
 def point_conditions(filters: Filters) -> Q:
-    """The filters as one Q over a SearchPoint (see filter_conditions for services)."""
-    q = Q()
-    for codes, taxonomy in (
-        (filters.types, "service-type"),
-        (filters.delivery, "delivery"),
-        (filters.audience, "audience"),
-        (filters.referral, "referral"),
-    ):
-        if codes:
-            q &= _point_has_term_ids(term_ids(codes, taxonomy))
-    if filters.cost in COST_FILTERS:
-        q &= Q(cost__in=COST_FILTERS[filters.cost])
-    if filters.language:
-        q &= Q(Exists(Language.objects.filter(service=OuterRef("service"), code=filters.language)))
-    return q
+    """The filters as one Q over a SearchPoint (its own term ids and cost; no join)."""
+    return _conditions(filters, has_term_ids=_point_has_term_ids, cost_field="cost", service_ref="service")
 
 
 class PostgresBackend:
@@ -435,36 +433,29 @@ class PostgresBackend:
         """Search points (one narrow row per located service) matching the filters and words, nearest
         first, and the relevance expression (None without words). Each candidate is decided from its
         own row while the GiST index is walked: no join to locations, services or attributes."""
-        from django.contrib.postgres.search import SearchRank
-
         rows = SearchPoint.objects.all() if demo else SearchPoint.objects.filter(is_demo=False)
         rows = rows.filter(point_conditions(filters))
         rank = None
         if query:
-            ts = self.tsquery(query, synonyms)
-            condition = Q(search_vector=ts)
-            rank = SearchRank(F("search_vector"), ts)
-            tagged_ids = sorted({t for s in synonyms for t in s.term_ids})
-            if tagged_ids:
-                tagged = _point_has_term_ids(tagged_ids)
-                condition |= tagged
-                # A service tagged with what the words mean ranks like a good name match.
-                rank = rank + Case(
-                    When(tagged, then=Value(0.3)), default=Value(0.0), output_field=FloatField()
-                )
+            condition, rank = self._match(query, synonyms, "search_vector", _point_has_term_ids)
             rows = rows.filter(condition)
         return self.nearest(rows, place, radius_km, prefix=""), rank
 
     def text_match(self, query: str, words: list[str], synonyms: list[Synonym], prefix: str, outer: str):
+        return self._match(query, synonyms, f"{prefix}search_vector", _service_has_term_ids(outer))
+
+    def _match(self, query: str, synonyms: list[Synonym], vector: str, has_term_ids):
+        """The words (and synonym words) against the search vector in `vector`, or a row tagged with a
+        synonym's terms (`has_term_ids`); and the relevance, ts_rank plus 0.3 for such a tag."""
         from django.contrib.postgres.search import SearchRank
 
         ts = self.tsquery(query, synonyms)
-        condition = Q(**{f"{prefix}search_vector": ts})
-        rank = SearchRank(F(f"{prefix}search_vector"), ts)
-        term_ids = sorted({t for s in synonyms for t in s.term_ids})
-        if term_ids:
-            tagged = Exists(ServiceAttribute.objects.filter(service=OuterRef(outer), term_id__in=term_ids))
-            condition |= Q(tagged)
+        condition = Q(**{vector: ts})
+        rank = SearchRank(F(vector), ts)
+        tagged_ids = sorted({t for s in synonyms for t in s.term_ids})
+        if tagged_ids:
+            tagged = has_term_ids(tagged_ids)
+            condition |= tagged
             # A service tagged with what the words mean ranks like a good name match.
             rank = rank + Case(When(tagged, then=Value(0.3)), default=Value(0.0), output_field=FloatField())
         return condition, rank
@@ -778,7 +769,7 @@ def talk_now_open_ids(*, place: Place | None, now: datetime.datetime, demo: bool
         coverage |= Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
     candidates = list(
         Service.objects.visible(demo=demo)
-        .filter(_has_term(REMOTE_DELIVERY, "delivery", "pk"))
+        .filter(_service_has_term_ids("pk")(term_ids(REMOTE_DELIVERY, "delivery")))
         .filter(Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk"))))
         .prefetch_related("service_areas", "schedules", "closures")
         .order_by("name")[:30]

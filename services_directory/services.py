@@ -370,16 +370,19 @@ def _replace(model, service: Service, rows: list) -> None:
 def location_upsert(*, hsds_id: uuid.UUID, fields: dict, services: Iterable[Service] = ()) -> Location:
     """Create or update a location by HSDS id and link it to the given services."""
     location = Location.objects.filter(hsds_id=hsds_id).first() or Location(hsds_id=hsds_id)
-    if _assign(location, fields):
+    changed = _assign(location, fields)
+    if changed:
         location.full_clean()
         location.save()
     for service in services:
-        ServiceAtLocation.objects.get_or_create(
+        _, linked = ServiceAtLocation.objects.get_or_create(
             service=service,
             location=location,
             defaults={"hsds_id": hsds_id_for("service_at_location", f"{service.hsds_id}/{hsds_id}")},
         )
-    search_points_refresh(location_ids=[location.pk])
+        changed |= linked
+    if changed:  # a nightly import re-sends every place: unchanged ones leave their points alone
+        search_points_refresh(location_ids=[location.pk])
     return location
 
 
@@ -456,6 +459,17 @@ SEARCH_POINTS_SQL = """
 """
 
 
+def search_point_tables() -> dict[str, str]:
+    """The table names SEARCH_POINTS_SQL is formatted with."""
+    return {
+        "point_t": SearchPoint._meta.db_table,
+        "attr_t": ServiceAttribute._meta.db_table,
+        "sal_t": ServiceAtLocation._meta.db_table,
+        "service_t": Service._meta.db_table,
+        "location_t": Location._meta.db_table,
+    }
+
+
 def search_points_refresh(
     *, service_ids: Iterable[int] | None = None, location_ids: Iterable[int] = ()
 ) -> int:
@@ -478,13 +492,7 @@ def search_points_refresh(
     ids = None if service_ids is None else sorted(set(service_ids))
     if ids == []:
         return 0
-    tables = {
-        "point_t": SearchPoint._meta.db_table,
-        "attr_t": ServiceAttribute._meta.db_table,
-        "sal_t": ServiceAtLocation._meta.db_table,
-        "service_t": Service._meta.db_table,
-        "location_t": Location._meta.db_table,
-    }
+    tables = search_point_tables()
     with connection.cursor() as cursor:
         if ids is None:
             cursor.execute(f"TRUNCATE {tables['point_t']}")

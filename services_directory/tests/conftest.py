@@ -16,6 +16,20 @@ SAMPLE_GAZETTEER = Path(__file__).parent / "data" / "postcodes_sample.csv"
 VERIFIED = datetime.date(2026, 11, 28)
 
 
+def location_fields(at: tuple[float, float, str, str, str]) -> dict:
+    """Location fields for (latitude, longitude, city, state, postcode)."""
+    lat, lon, city, state, postcode = at
+    return {
+        "latitude": lat,
+        "longitude": lon,
+        "city": city,
+        "state_province": state,
+        "postal_code": postcode,
+        "address_1": "1 Example Street",
+        "time_zone": "",
+    }
+
+
 @pytest.fixture
 def gazetteer(db):
     call_command("load_gazetteer", file=SAMPLE_GAZETTEER, stdout=io.StringIO())
@@ -95,18 +109,9 @@ def make_service(taxonomy):
         )
         service = services.service_upsert(slug=slug, organization=organization, data=data)
         if at:
-            lat, lon, city, state, postcode = at
             services.location_upsert(
                 hsds_id=services.hsds_id_for("location", slug),
-                fields={
-                    "latitude": lat,
-                    "longitude": lon,
-                    "city": city,
-                    "state_province": state,
-                    "postal_code": postcode,
-                    "address_1": "1 Example Street",
-                    "time_zone": "",
-                },
+                fields=location_fields(at),
                 services=[service],
             )
         return service

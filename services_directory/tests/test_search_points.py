@@ -9,6 +9,7 @@ from services_directory.models import Location, SearchPoint, Service
 from services_directory.places import resolve_place
 from services_directory.search import Filters, search_services
 from services_directory.tasks import rebuild_search_points
+from services_directory.tests.conftest import location_fields
 
 pytestmark = pytest.mark.usefixtures("postgres")
 
@@ -60,17 +61,7 @@ def test_points_follow_edits_moves_and_closures(gazetteer, make_service):
 
     # The place moves to Geelong, 60 km away.
     location = Location.objects.get()
-    lat, lon, city, state, postcode = GEELONG
-    services.location_upsert(
-        hsds_id=location.hsds_id,
-        fields={
-            "latitude": lat,
-            "longitude": lon,
-            "city": city,
-            "state_province": state,
-            "postal_code": postcode,
-        },
-    )
+    services.location_upsert(hsds_id=location.hsds_id, fields=location_fields(GEELONG))
     assert local_names("3121") == []
     assert local_names("3220") == ["Eastside Program"]
     assert_points_current()
@@ -119,13 +110,7 @@ def test_two_refreshes_of_one_service_at_once_both_succeed(gazetteer, make_servi
     service = make_service("Eastside Program", at=RICHMOND_VIC)
     db = settings.DATABASES["default"]
     first = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
-    tables = {
-        "point_t": SearchPoint._meta.db_table,
-        "attr_t": "services_directory_serviceattribute",
-        "sal_t": "services_directory_serviceatlocation",
-        "service_t": Service._meta.db_table,
-        "location_t": Location._meta.db_table,
-    }
+    tables = services.search_point_tables()
     errors: list[BaseException] = []
 
     def second_refresh():

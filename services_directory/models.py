@@ -344,6 +344,11 @@ class SearchPoint(models.Model):
     # Term ids, space-padded (" 3 17 42 "), so one id is `LIKE '% 17 %'` on the row itself.
     term_ids = models.TextField()
     search_vector = SearchVectorField(null=True)
+    # Everything "open now" needs besides the moment and the visitor's place, as JSON text (see
+    # services.SEARCH_POINTS_SQL; read by selectors.open_now_from_summaries): the service's zone
+    # rules, the place's state, zone and postcode, its weekly spans and closures. Empty: hours not
+    # known. Identical hours give identical text, so each distinct one is worked out once per search.
+    opening = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["service"], name="search_point_service")]

@@ -396,6 +396,9 @@ def point_conditions(filters: Filters) -> Q:
 
 class PostgresBackend:
     name = "postgresql"
+    # The local candidates carry a summary of their hours (SearchPoint.opening): "open now" needs no
+    # further query.
+    opening_summaries = True
 
     @staticmethod
     def nearest(rows: QuerySet, place: Place, radius_km: float, prefix: str) -> QuerySet:
@@ -508,6 +511,7 @@ class FallbackBackend:
     """Portable word matching for SQLite (and any other database)."""
 
     name = "fallback"
+    opening_summaries = False
     FIELDS = (("name", 4), ("keywords", 2), ("summary", 1), ("description", 1))
 
     @staticmethod
@@ -688,7 +692,9 @@ def search_services(
             condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             covering_qs = covering_qs.filter(condition)
         covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
-        local_rows, total, page, pages = _local_page(nearby, rank, filters, page, now, place, messages)
+        local_rows, total, page, pages = _local_page(
+            nearby, rank, filters, page, now, place, messages, summaries=engine.opening_summaries
+        )
     elif query or filters.any:
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
         matching = services.filter(filter_conditions(filters, "pk"))
@@ -719,6 +725,11 @@ def search_services(
     talk_now = [h for h in talk_now if h.hours.status and h.hours.status.is_open]
 
     local = [_hit(row, now, place) for row in local_rows]
+    if filters.open_now:
+        # Decided above from copies of the hours (search points) that a write bypassing the refresh
+        # could leave stale until the nightly rebuild: what the page shows comes from the hours
+        # themselves, so a row shown under "open now" never says "Closed now".
+        local = [h for h in local if h.hours.status and h.hours.status.is_open]
     covering_hits = [
         Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
     ]
@@ -826,23 +837,36 @@ def _hit(row, now, place) -> Hit:
     )
 
 
-def _local_page(nearby: QuerySet, rank, filters: Filters, page: int, now, place, messages: list[str]):
+def _local_page(
+    nearby: QuerySet, rank, filters: Filters, page: int, now, place, messages: list[str], *, summaries: bool
+):
     """One page of local results: the LOCAL_CANDIDATES nearest matching rows (one query, ids and
     distances only), ranked here, then the page's rows loaded (one query).
 
     With free text the nearest candidates are ordered by relevance damped by distance
     (rank / (1 + km / DISTANCE_SCALE_KM)); without, by distance. "Open now" is decided in Python
-    (zones, holidays, closures) over the best OPEN_NOW_CANDIDATES, from their hours alone.
+    (zones, holidays, closures) over the best OPEN_NOW_CANDIDATES, from their hours alone: from the
+    hours summary each candidate carries when `summaries` (search points), else read for them.
     """
     if rank is None:
         rank = Value(None, output_field=FloatField())
-    found = list(nearby.annotate(rank=rank).values_list("pk", "distance", "rank")[:LOCAL_CANDIDATES])
+    columns = (
+        ("pk", "distance", "rank", "opening")
+        if filters.open_now and summaries
+        else ("pk", "distance", "rank")
+    )
+    found = list(nearby.annotate(rank=rank).values_list(*columns)[:LOCAL_CANDIDATES])
     # Without text every rank is None and this is nearest first.
     found.sort(key=lambda r: (-(r[2] or 0.0) / (1.0 + r[1] / DISTANCE_SCALE_KM), r[1], r[0]))
     if filters.open_now:
         candidates = found[:OPEN_NOW_CANDIDATES]
-        is_open = selectors.open_now([pk for pk, *_ in candidates], now=now, place=place)
-        found = [c for c in candidates if c[0] in is_open]
+        if summaries:
+            is_open = selectors.open_now_from_summaries(
+                [(r[0], r[3]) for r in candidates], now=now, place=place
+            )
+        else:
+            is_open = selectors.open_now([r[0] for r in candidates], now=now, place=place)
+        found = [c[:3] for c in candidates if c[0] in is_open]
     total = len(found)
     page, pages = _clamp(page, total, messages)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]

@@ -441,13 +441,28 @@ def search_vector_refresh(*, service_ids: Iterable[int] | None = None) -> int:
     return updated
 
 
+# A search point's `opening` (models.SearchPoint) is [hours kept in the visitor's local time, the
+# service's zone, its public-holiday rule, the place's state, zone and postcode, [[byday, opens, closes,
+# zone, valid from, valid to], ...] in id order, [[first day, last day], ...] of closures] as JSON text,
+# or '' when the hours are not known. PostgreSQL prints json with fixed spacing: equal hours, equal text.
 SEARCH_POINTS_SQL = """
     INSERT INTO {point_t} (service_at_location_id, service_id, latitude, longitude, is_demo, cost,
-                           term_ids, search_vector)
+                           term_ids, search_vector, opening)
     SELECT sal.id, s.id, l.latitude, l.longitude, s.is_demo, s.cost,
            coalesce(' ' || (SELECT string_agg(a.term_id::text, ' ' ORDER BY a.term_id)
                             FROM {attr_t} a WHERE a.service_id = s.id) || ' ', ''),
-           s.search_vector
+           s.search_vector,
+           CASE WHEN s.hours_known THEN coalesce((
+               SELECT json_build_array(
+                   s.hours_in_local_time, s.time_zone, s.public_holidays,
+                   l.state_province, l.time_zone, l.postal_code,
+                   json_agg(json_build_array(sc.byday, sc.opens_at, sc.closes_at, sc.time_zone,
+                                             sc.valid_from, sc.valid_to) ORDER BY sc.id),
+                   (SELECT coalesce(json_agg(json_build_array(c.starts_on, c.ends_on)
+                                             ORDER BY c.starts_on, c.ends_on), '[]')
+                    FROM {closure_t} c WHERE c.service_id = s.id))::text
+               FROM {schedule_t} sc WHERE sc.service_id = s.id
+               HAVING count(*) > 0), '') ELSE '' END
     FROM {sal_t} sal
     JOIN {service_t} s ON s.id = sal.service_id
     JOIN {location_t} l ON l.id = sal.location_id
@@ -455,7 +470,7 @@ SEARCH_POINTS_SQL = """
     ON CONFLICT (service_at_location_id) DO UPDATE SET
         service_id = EXCLUDED.service_id, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
         is_demo = EXCLUDED.is_demo, cost = EXCLUDED.cost, term_ids = EXCLUDED.term_ids,
-        search_vector = EXCLUDED.search_vector
+        search_vector = EXCLUDED.search_vector, opening = EXCLUDED.opening
 """
 
 
@@ -467,6 +482,8 @@ def search_point_tables() -> dict[str, str]:
         "sal_t": ServiceAtLocation._meta.db_table,
         "service_t": Service._meta.db_table,
         "location_t": Location._meta.db_table,
+        "schedule_t": Schedule._meta.db_table,
+        "closure_t": Closure._meta.db_table,
     }
 
 
@@ -476,8 +493,8 @@ def search_points_refresh(
     """Rewrite the search points (models.SearchPoint) of these services, or of the services at these
     locations; with neither, of every service. PostgreSQL only. Returns the number of points written.
 
-    Call it after any write that changes a service's visibility, cost, terms or search vector, or a
-    location's coordinates or services. search_vector_refresh calls it for services.
+    Call it after any write that changes a service's visibility, cost, terms, search vector or hours,
+    or a location's coordinates, state, zone or services. search_vector_refresh calls it for services.
     """
     if connection.vendor != "postgresql":
         return 0

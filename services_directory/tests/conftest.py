@@ -64,6 +64,7 @@ def make_service(taxonomy):
         time_zone: str = "Australia/Melbourne",
         languages=(("en", "English"),),
         is_demo: bool = False,
+        closures=(),
         **fields,
     ):
         n = next(counter)
@@ -106,6 +107,7 @@ def make_service(taxonomy):
             ],
             areas=[a if isinstance(a, AreaData) else AreaData(**a) for a in areas],
             languages=list(languages),
+            closures=list(closures),
         )
         service = services.service_upsert(slug=slug, organization=organization, data=data)
         if at:

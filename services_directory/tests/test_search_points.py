@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime
+import zoneinfo
 
-from services_directory import services
-from services_directory.models import Location, SearchPoint, Service
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services_directory import selectors, services
+from services_directory.models import Location, Place, PublicHolidays, Schedule, SearchPoint, Service
 from services_directory.places import resolve_place
 from services_directory.search import Filters, search_services
+from services_directory.services import ScheduleData
 from services_directory.tasks import rebuild_search_points
 from services_directory.tests.conftest import location_fields
 
@@ -20,7 +26,15 @@ GEELONG = (-38.1470, 144.3600, "Geelong", "VIC", "3220")
 def points() -> set[tuple]:
     return set(
         SearchPoint.objects.values_list(
-            "pk", "service_id", "latitude", "longitude", "is_demo", "cost", "term_ids", "search_vector"
+            "pk",
+            "service_id",
+            "latitude",
+            "longitude",
+            "is_demo",
+            "cost",
+            "term_ids",
+            "search_vector",
+            "opening",
         )
     )
 
@@ -32,8 +46,8 @@ def assert_points_current() -> None:
     assert kept == points()
 
 
-def local_names(near: str, **filters) -> list[str]:
-    result = search_services(query="", place=resolve_place(near), filters=Filters(**filters), page=1)
+def local_names(near: str, now: datetime.datetime | None = None, **filters) -> list[str]:
+    result = search_services(query="", place=resolve_place(near), filters=Filters(**filters), page=1, now=now)
     return [hit.service.name for hit in result.local]
 
 
@@ -135,3 +149,110 @@ def test_two_refreshes_of_one_service_at_once_both_succeed(gazetteer, make_servi
         first.close()
     assert not second.is_alive() and errors == []
     assert SearchPoint.objects.filter(service=service).count() == 1
+
+
+T = datetime.time
+D = datetime.date
+WEEKDAYS = "MO,TU,WE,TH,FR"
+EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
+PERTH = (-31.9523, 115.8613, "Perth", "WA", "6000")
+BROKEN_HILL = (-31.9539, 141.4539, "Broken Hill", "NSW", "2880")
+DARWIN = (-12.3933, 130.7767, "Darwin", "NT", "0800")
+SYDNEY = (-33.8708, 151.2073, "Sydney", "NSW", "2000")
+HOURS_OF_EVERY_KIND = [
+    # Weekdays, closed on public holidays (Victoria's), in Melbourne.
+    {"at": RICHMOND_VIC, "schedules": [(WEEKDAYS, T(9), T(17))], "public_holidays": PublicHolidays.CLOSED},
+    # Overnight every night, in Perth (the place's zone, from its state).
+    {"at": PERTH, "schedules": [(EVERY_DAY, T(18), T(2))], "time_zone": "Australia/Perth"},
+    # 24 hours, shut over Christmas.
+    {
+        "at": SYDNEY,
+        "schedules": [(EVERY_DAY, T(0), T(0))],
+        "closures": [(D(2026, 12, 24), D(2026, 12, 26), "")],
+    },
+    # Kept in each visitor's local time (as QLife is), 8am to 8pm.
+    {"at": SYDNEY, "schedules": [(EVERY_DAY, T(8), T(20))], "hours_in_local_time": True},
+    # A span with its own zone and dates, and a second span (the first span's zone decides).
+    {
+        "at": RICHMOND_VIC,
+        "schedules": [
+            ScheduleData("MO,WE", T(10), T(15), time_zone="Australia/Brisbane", valid_from=D(2026, 12, 1)),
+            ScheduleData("SA", T(9), T(12), valid_to=D(2027, 3, 31)),
+        ],
+    },
+    # Broken Hill keeps Adelaide time; closed on New South Wales holidays.
+    {"at": BROKEN_HILL, "schedules": [(WEEKDAYS, T(9), T(17))], "public_holidays": PublicHolidays.CLOSED},
+    # Weekends in Darwin; and a place whose hours are not known.
+    {"at": DARWIN, "schedules": [("SA,SU", T(10), T(14))]},
+    {"at": DARWIN, "schedules": []},
+]
+
+
+@pytest.fixture
+def hours_of_every_kind(gazetteer, make_service):
+    for i, kind in enumerate(HOURS_OF_EVERY_KIND):
+        make_service(f"Service {i}", **kind)
+    return dict(SearchPoint.objects.values_list("pk", "opening"))
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+        max_value=datetime.datetime(2027, 12, 31),  # noqa: DTZ001
+        timezones=st.just(datetime.UTC),
+    ),
+    visitor=st.sampled_from(["3121", "6000", "2880", "0800", None]),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_open_now_from_the_points_summaries_agrees_with_the_hours_themselves(
+    hours_of_every_kind, moment, visitor
+):
+    """The summary of hours each point carries gives the same answer as reading the schedules,
+    closures, zones and holidays from their own tables, at any moment, for a visitor anywhere."""
+    place = resolve_place(visitor) if visitor else None
+    assert place is None or isinstance(place, Place)
+    from_summaries = selectors.open_now_from_summaries(hours_of_every_kind.items(), now=moment, place=place)
+    from_tables = selectors.open_now(list(hours_of_every_kind), now=moment, place=place)
+    assert from_summaries == from_tables
+
+
+def test_the_summaries_cover_every_kind_of_hours(hours_of_every_kind):
+    """The property test above is only as good as its cases: each kind is open at some moment and
+    closed at another, and the one without hours never is."""
+    ids = list(hours_of_every_kind)
+    moments = [
+        datetime.datetime(2026, 12, day, hour, tzinfo=zoneinfo.ZoneInfo("Australia/Sydney"))
+        for day in range(1, 31)
+        for hour in range(0, 24, 3)
+    ]
+    seen_open = set().union(
+        *(selectors.open_now_from_summaries(hours_of_every_kind.items(), now=m, place=None) for m in moments)
+    )
+    assert seen_open == set(ids[:-1])
+    christmas = datetime.datetime(2026, 12, 25, 12, tzinfo=zoneinfo.ZoneInfo("Australia/Sydney"))
+    assert ids[2] not in selectors.open_now_from_summaries(
+        hours_of_every_kind.items(), now=christmas, place=None
+    )
+
+
+def test_the_summary_follows_changed_hours(gazetteer, make_service):
+    service = make_service(
+        "Eastside Program", slug="eastside", at=RICHMOND_VIC, schedules=[("MO", T(9), T(17))]
+    )
+    monday_noon = datetime.datetime(2026, 11, 30, 12, tzinfo=zoneinfo.ZoneInfo("Australia/Melbourne"))
+    assert local_names("3121", open_now=True, now=monday_noon) == ["Eastside Program"]
+    make_service("Eastside Program", slug="eastside", at=RICHMOND_VIC, schedules=[("TU", T(9), T(17))])
+    assert local_names("3121", open_now=True, now=monday_noon) == []
+    assert local_names("3121", open_now=True, now=monday_noon + datetime.timedelta(days=1)) == [
+        "Eastside Program"
+    ]
+    assert_points_current()
+
+    # A bulk write that bypasses the refresh leaves the summary stale until the nightly rebuild; the
+    # page decides from the hours themselves, so it never lists a closed place under "open now".
+    Schedule.objects.filter(service=service).update(byday="WE")
+    assert local_names("3121", open_now=True, now=monday_noon + datetime.timedelta(days=1)) == []
+    services.search_points_rebuild()
+    assert local_names("3121", open_now=True, now=monday_noon + datetime.timedelta(days=2)) == [
+        "Eastside Program"
+    ]

@@ -38,3 +38,14 @@ def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     require(bool(shutil.which(path)), "Chromium (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts without what an earlier one left in this process's caches (talk-now lines,
+    taxonomy terms): a test's rolled-back listings must not show in the next one."""
+    from services_directory.selectors import clear_process_caches
+
+    clear_process_caches()
+    yield
+    clear_process_caches()

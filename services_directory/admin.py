@@ -89,10 +89,22 @@ class TaxonomyTermAdmin(admin.ModelAdmin):
     list_filter = ["taxonomy"]
     search_fields = ["name", "code"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        synonyms_changed()  # term ids and names are cached for searches and listings
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        synonyms_changed()
+
 
 @admin.register(models.Taxonomy)
 class TaxonomyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        synonyms_changed()
 
 
 class SearchSynonymForm(forms.ModelForm):

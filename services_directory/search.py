@@ -66,7 +66,7 @@ from services_directory.models import (
     ServiceAttribute,
     TaxonomyTerm,
 )
-from services_directory.services import DIRECTORY_VERSION_KEY, SYNONYM_CACHE_KEY
+from services_directory.services import SYNONYM_CACHE_KEY
 
 EARTH_RADIUS_KM = 6371.0
 DEFAULT_RADIUS_KM = 50
@@ -285,16 +285,42 @@ class EarthPoint(Func):
     """A latitude and longitude (degrees) as a 3-D point on the unit sphere, in PostgreSQL's `cube` type.
 
     Migrations 0006 (Location) and 0007 (SearchPoint) index exactly this expression (GiST); they must
-    stay identical, or PostgreSQL cannot use the index (a test checks the plan).
+    stay identical, or PostgreSQL cannot use the index (a test checks the plan). Written as one node
+    with its SQL spelt out: built from Django's Cos/Sin/Radians it was some thirty nodes to resolve
+    and compile on every search.
     """
 
-    function = "cube"
     output_field = FloatField()  # never read back; Django only needs some type for the expression
 
     def __init__(self, latitude, longitude):
-        lat, lon = Radians(latitude), Radians(longitude)
-        xy = Func(Func(Cos(lat) * Cos(lon), function="cube"), Cos(lat) * Sin(lon), function="cube")
-        super().__init__(xy, Sin(lat))
+        super().__init__(latitude, longitude)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (lat, lat_params), (lon, lon_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = (
+            f"cube(cube(cube(cos(radians({lat})) * cos(radians({lon}))),"
+            f" cos(radians({lat})) * sin(radians({lon}))), sin(radians({lat})))"
+        )
+        return sql, (*lat_params, *lon_params, *lat_params, *lon_params, *lat_params)
+
+
+def unit_sphere(latitude: float, longitude: float) -> tuple[float, float, float]:
+    """What EarthPoint computes in SQL, for a point known here."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    return (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+
+
+class CubeBox(Func):
+    """A constant cube from its lower-left and upper-right corners (equal corners: a point)."""
+
+    output_field = FloatField()
+
+    def __init__(self, low: tuple[float, ...], high: tuple[float, ...]):
+        super().__init__()
+        self.low, self.high = list(low), list(high)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "cube(%s::float8[], %s::float8[])", (self.low, self.high)
 
 
 class _Operator(Func):
@@ -411,10 +437,11 @@ class PostgresBackend:
         hundred locations where a city has tens of thousands; the walk is chosen over loading them all
         because the connection sets random_page_cost = 1.1 (config/settings.py). A test checks the plan.
         """
-        centre = EarthPoint(Value(place.latitude), Value(place.longitude))
+        point = unit_sphere(place.latitude, place.longitude)
+        centre = CubeBox(point, point)
         here = EarthPoint(F(f"{prefix}latitude"), F(f"{prefix}longitude"))
         limit = chord_for_km(radius_km)
-        box = Func(centre, Value(limit), Value(3), function="cube_enlarge")
+        box = CubeBox([c - limit for c in point], [c + limit for c in point])
         return (
             rows.alias(chord=CubeDistance(here, centre))
             .filter(CubeWithin(here, box), chord__lte=limit)
@@ -606,10 +633,11 @@ def search_services(
 ) -> SearchResult:
     """Search the directory. Never raises for odd input: bad values become messages.
 
-    Queries, whatever the number of results: synonyms and term ids (0-2, cached), talk-now (1; 5 more
-    in the first search of a minute from a state: lines, their areas, hours, closures, term codes),
-    covering (1), local candidates + page rows (2, and 3 more for "open now"), display prefetch (5),
-    and one more to show the tsquery when `explain` is set.
+    Queries, whatever the number of results: synonyms and term ids (0-2, cached), covering (1), local
+    candidates + page rows (2, and 3 more for "open now" on the fallback, which has no search points),
+    display prefetch (4), one more to show the tsquery when `explain` is set; and in the first search
+    of a minute from a state, in each process, the talk-now lines (1 to 5 to work them out, 1 + 4 to
+    load them) and the taxonomy terms (1; kept until the directory changes).
     """
     now = now or timezone.now()
     demo = settings.DEMO if demo is None else demo
@@ -633,9 +661,8 @@ def search_services(
     services = Service.objects.visible(demo=demo)
 
     # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
-    talk_now_ids = talk_now_open_ids(place=place, now=now, demo=demo)
-    talk_now_by_pk = services.select_related("organization").defer(*NOT_SHOWN).in_bulk(talk_now_ids)
-    talk_now_services = [talk_now_by_pk[pk] for pk in talk_now_ids if pk in talk_now_by_pk]
+    talk_now_services = talk_now_shown(place=place, now=now, demo=demo)
+    talk_now_ids = [s.pk for s in talk_now_services]
 
     # 2. Local services: narrowed by place, then filters and text, then ranked.
     local_rows: list = []
@@ -753,12 +780,46 @@ def search_services(
 
 
 TALK_NOW_CACHE_SECONDS = 60
+# Per process: this minute's talk-now lines, ready to show, by talk-now key (see talk_now_shown).
+_talk_now_shown: dict[str, list[Service]] = {}
 
 
-def directory_version() -> int:
-    """A number that changes whenever listings change (services.search_vector_refresh bumps it), so
-    cached search pieces computed from older listings are never read again."""
-    return cache.get(DIRECTORY_VERSION_KEY) or 0
+def clear_process_caches() -> None:
+    _talk_now_shown.clear()
+
+
+def _talk_now_key(place: Place | None, now: datetime.datetime, demo: bool) -> str:
+    """State, zone, minute and listings version: nothing of the search."""
+    zone = place.time_zone if place else ""
+    state = place.state if place else ""
+    minute = int(now.timestamp() // 60)
+    return (
+        f"services_directory:talk-now:v1:{selectors.directory_version()}:{int(demo)}:{state}:{zone}:{minute}"
+    )
+
+
+def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[Service]:
+    """The talk-now lines (talk_now_open_ids) as services with what a result shows loaded (organisation,
+    phones, hours, closures, terms).
+
+    Every search from one state in one minute shows the same lines, so each process keeps them for the
+    minute: a search then spends no query on them. Kept under the same key as the ids; entries of
+    earlier minutes are dropped. Shared between requests, so read-only.
+    """
+    key = _talk_now_key(place, now, demo)
+    found = _talk_now_shown.get(key)
+    if found is None:
+        ids = talk_now_open_ids(place=place, now=now, demo=demo)
+        by_pk = (
+            Service.objects.visible(demo=demo).select_related("organization").defer(*NOT_SHOWN).in_bulk(ids)
+        )
+        found = [by_pk[pk] for pk in ids if pk in by_pk]
+        selectors.prefetch_for_display(found)
+        minute = key.rsplit(":", 1)[1]
+        for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
+            _talk_now_shown.pop(old, None)
+        _talk_now_shown[key] = found
+    return found
 
 
 def talk_now_open_ids(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[int]:
@@ -766,12 +827,10 @@ def talk_now_open_ids(*, place: Place | None, now: datetime.datetime, demo: bool
     nation, open now, best first, at most TALK_NOW_MAX.
 
     The same for every search from one state (and time zone) in the same minute, so it is cached per
-    minute: it was five of a search's thirteen queries and a fifth of its time. The key holds the
-    state, zone, minute and listings version, nothing of the search.
+    minute (shared by all processes): it was five of a search's thirteen queries and a fifth of its
+    time. The key holds the state, zone, minute and listings version, nothing of the search.
     """
-    zone = place.time_zone if place else ""
-    state = place.state if place else ""
-    key = f"services_directory:talk-now:v1:{directory_version()}:{int(demo)}:{state}:{zone}:{int(now.timestamp() // 60)}"
+    key = _talk_now_key(place, now, demo)
     cached = cache.get(key)
     if cached is not None:
         return cached

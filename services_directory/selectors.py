@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
@@ -28,6 +30,7 @@ from services_directory.models import (
     TaxonomyTerm,
 )
 from services_directory.places import zone_for
+from services_directory.services import DIRECTORY_VERSION_KEY
 
 DEFAULT_ZONE = "Australia/Sydney"
 
@@ -46,12 +49,43 @@ def prefetch_for_display(services: Iterable[Service]) -> None:
     _attach(services, "attributes", ServiceAttribute.objects.only("service", "term"))
     attributes = [a for service in services for a in service.attributes.all()]
     cached = ServiceAttribute.term.field.is_cached
-    terms = TaxonomyTerm.objects.select_related("taxonomy").in_bulk(
-        {a.term_id for a in attributes if not cached(a)}
-    )
-    for attribute in attributes:
-        if attribute.term_id in terms:
-            attribute.term = terms[attribute.term_id]
+    missing = [a for a in attributes if not cached(a)]
+    if missing:
+        terms = terms_by_id()
+        for attribute in missing:
+            if attribute.term_id in terms:
+                attribute.term = terms[attribute.term_id]
+
+
+TERMS_SECONDS = 300
+_terms: dict[tuple[int, int], dict[int, TaxonomyTerm]] = {}
+
+
+def directory_version() -> int:
+    """A number that changes whenever listings or the taxonomy change (services.directory_changed bumps
+    it), so pieces cached from older listings are never read again."""
+    return cache.get(DIRECTORY_VERSION_KEY) or 0
+
+
+def terms_by_id() -> dict[int, TaxonomyTerm]:
+    """Every taxonomy term with its taxonomy, kept in this process: a few dozen rows that every page of
+    listings shows, loaded again when the directory version changes or after TERMS_SECONDS. Shared
+    between requests, so read-only."""
+    key = (directory_version(), int(time.monotonic() // TERMS_SECONDS))
+    found = _terms.get(key)
+    if found is None:
+        found = TaxonomyTerm.objects.select_related("taxonomy").in_bulk()
+        _terms.clear()
+        _terms[key] = found
+    return found
+
+
+def clear_process_caches() -> None:
+    """Forget what this process keeps between requests (tests call it between tests)."""
+    _terms.clear()
+    from services_directory import search
+
+    search.clear_process_caches()
 
 
 def _attach(services: list[Service], relation: str, rows: QuerySet) -> None:

@@ -98,10 +98,12 @@ SYNONYM_CACHE_KEY = "services_directory:synonyms:v1"
 
 
 def synonyms_changed() -> None:
-    """Drop the cached synonym list and term ids (the admin calls this when staff save a synonym)."""
+    """Drop the cached synonym list and term ids, and mark the directory as changed so each process
+    reloads the terms it shows (the admin calls this when staff save a synonym, term or taxonomy)."""
     # If the cache is down there is nothing stale to clear (it expires within five minutes anyway).
     with contextlib.suppress(Exception):
         cache.delete_many([SYNONYM_CACHE_KEY, "services_directory:term-ids:v1"])
+    directory_changed()
 
 
 DIRECTORY_VERSION_KEY = "services_directory:version"

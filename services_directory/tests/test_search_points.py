@@ -192,7 +192,7 @@ HOURS_OF_EVERY_KIND = [
 def hours_of_every_kind(gazetteer, make_service):
     for i, kind in enumerate(HOURS_OF_EVERY_KIND):
         make_service(f"Service {i}", **kind)
-    return dict(SearchPoint.objects.values_list("pk", "opening"))
+    return dict(SearchPoint.objects.order_by("pk").values_list("pk", "opening"))  # in the order made
 
 
 @given(

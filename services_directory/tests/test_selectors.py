@@ -69,3 +69,25 @@ def test_any_of_matches_like_in_with_one_array_parameter(gazetteer, make_service
     assert isinstance(lookup, AnyOf)
     generic_sql, generic_params = lookup.as_sql(compiler, connection)
     assert generic_sql.endswith("IN (%s, %s)") and generic_params == ids[:2]
+
+
+def test_terms_are_kept_in_the_process_until_the_directory_changes(gazetteer, make_service):
+    from services_directory.models import TaxonomyTerm
+    from services_directory.services import synonyms_changed
+
+    make_service("First", types=("mbcp",))
+    make_service("Second", types=("mbcp",))
+    first, second = (Service.objects.get(name=name) for name in ("First", "Second"))
+    with CaptureQueriesContext(connection) as cold:
+        selectors.prefetch_for_display([first])
+    with CaptureQueriesContext(connection) as warm:
+        selectors.prefetch_for_display([second])
+    assert len(cold) == 5 and len(warm) == 4  # the terms come from this process the second time
+    assert [t.name for t in selectors.terms_of(second, "service-type")] == ["Men's Behaviour Change Program"]
+
+    # Staff rename a term (the admin calls synonyms_changed): the next page shows the new name.
+    TaxonomyTerm.objects.filter(code="mbcp").update(name="Behaviour change program")
+    synonyms_changed()
+    again = Service.objects.get(name="Second")
+    selectors.prefetch_for_display([again])
+    assert [t.name for t in selectors.terms_of(again, "service-type")] == ["Behaviour change program"]

@@ -712,7 +712,6 @@ def search_services(
                 )
             )
             .filter(filter_conditions(filters, "pk"))
-            .select_related("organization")
             .defer(*NOT_SHOWN)
         )
         if text:
@@ -736,14 +735,15 @@ def search_services(
         else:
             candidates = candidates.order_by("name", "pk")
         local_rows, total, page, pages = _paginate(
-            candidates.select_related("organization"), filters, page, now, place, messages, ranked=text
+            candidates, filters, page, now, place, messages, ranked=text
         )
     else:
         page, pages = 1, 1
 
-    # One pass loads phones, hours, closures and terms for everything shown.
+    # One pass loads phones, hours and closures for everything shown (and for the staff page, which
+    # lists each result's types, their terms).
     shown = [*talk_now_services, *covering_services, *[_service_of(r) for r in local_rows]]
-    selectors.prefetch_for_display(shown)
+    selectors.prefetch_for_results(shown, with_terms=explain)
 
     talk_now = [
         Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in talk_now_services
@@ -810,11 +810,9 @@ def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -
     found = _talk_now_shown.get(key)
     if found is None:
         ids = talk_now_open_ids(place=place, now=now, demo=demo)
-        by_pk = (
-            Service.objects.visible(demo=demo).select_related("organization").defer(*NOT_SHOWN).in_bulk(ids)
-        )
+        by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk(ids)
         found = [by_pk[pk] for pk in ids if pk in by_pk]
-        selectors.prefetch_for_display(found)
+        selectors.prefetch_for_results(found)
         minute = key.rsplit(":", 1)[1]
         for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
             _talk_now_shown.pop(old, None)
@@ -935,7 +933,7 @@ def _local_page(
 def _load_local(found: list[tuple]) -> list[ServiceAtLocation]:
     """The rows for (pk, distance, rank) tuples, in that order, with `distance` and `rank` set."""
     by_pk = (
-        ServiceAtLocation.objects.select_related("service__organization", "location")
+        ServiceAtLocation.objects.select_related("service", "location")
         .defer(*(f"service__{name}" for name in NOT_SHOWN))
         .in_bulk([pk for pk, *_ in found])
     )
@@ -972,7 +970,7 @@ def _paginate(
     total = len(found)
     page, pages = _clamp(page, total, messages)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    by_pk = Service.objects.select_related("organization").defer(*NOT_SHOWN).in_bulk([pk for pk, _ in shown])
+    by_pk = Service.objects.defer(*NOT_SHOWN).in_bulk([pk for pk, _ in shown])
     rows = []
     for pk, rank in shown:
         if pk in by_pk:

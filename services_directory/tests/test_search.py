@@ -393,15 +393,15 @@ def test_fixed_number_of_queries(directory, make_service, django_assert_max_num_
         # The first search of a minute (or after a listing changed) works out the lines open now and
         # loads them, their hours and the taxonomy terms into this process.
         directory_changed()
-        with django_assert_max_num_queries(18 if engine == "database" else 21):
+        with django_assert_max_num_queries(15 if engine == "database" else 18):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(14):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
-        # Then: covering, local candidates, their rows and four relations of the services shown (the
+        # Then: covering, local candidates, their rows and three relations of the services shown (the
         # fallback reads the candidates' hours for "open now": three more).
-        with django_assert_max_num_queries(7 if engine == "database" else 10):
+        with django_assert_max_num_queries(6 if engine == "database" else 9):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(5):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
 
 

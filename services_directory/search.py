@@ -49,7 +49,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Least
 from django.utils import timezone
 
 from services_directory import selectors
@@ -264,15 +264,41 @@ def synonyms_matching(words: list[str]) -> list[Synonym]:
 # --- SQL pieces -----------------------------------------------------------------------------------------
 
 
-def great_circle_km(lat: float, lon: float, lat_field: str, lon_field: str):
+class GreatCircleKm(Func):
+    """Haversine distance in km from a fixed point to a row's latitude and longitude columns, in SQL
+    that PostgreSQL and SQLite both run (Django adds the maths functions to SQLite). One node with
+    its SQL spelt out: built from Django's Sin/Cos/Power/... it was some twenty nodes to resolve and
+    compile on every search."""
+
+    output_field = FloatField()
+
+    def __init__(self, latitude: float, longitude: float, lat_field: str, lon_field: str):
+        super().__init__(F(lat_field), F(lon_field))
+        self.latitude, self.longitude = latitude, longitude
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (lat, lat_params), (lon, lon_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        least = "MIN" if connection.vendor == "sqlite" else "LEAST"  # SQLite's MIN(a, b) is a scalar
+        # LEAST(): rounding can push the haversine term a hair above 1, outside asin's domain.
+        sql = (
+            f"(2 * {EARTH_RADIUS_KM} * ASIN(SQRT({least}("
+            f"POWER(SIN(RADIANS({lat} - %s) / 2), 2)"
+            f" + %s * COS(RADIANS({lat})) * POWER(SIN(RADIANS({lon} - %s) / 2), 2), 1.0))))"
+        )
+        params = (
+            *lat_params,
+            self.latitude,
+            math.cos(math.radians(self.latitude)),
+            *lat_params,
+            *lon_params,
+            self.longitude,
+        )
+        return sql, params
+
+
+def great_circle_km(lat: float, lon: float, lat_field: str, lon_field: str) -> GreatCircleKm:
     """Haversine distance in km as an SQL expression (PostgreSQL and SQLite alike)."""
-    dlat = Radians(F(lat_field) - Value(lat)) / 2
-    dlon = Radians(F(lon_field) - Value(lon)) / 2
-    a = Power(Sin(dlat), 2) + Cos(Value(math.radians(lat))) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
-    # Least(): rounding can push `a` a hair above 1, outside asin's domain.
-    return ExpressionWrapper(
-        2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0)))), output_field=FloatField()
-    )
+    return GreatCircleKm(lat, lon, lat_field, lon_field)
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
@@ -661,8 +687,8 @@ def search_services(
     services = Service.objects.visible(demo=demo)
 
     # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
-    talk_now_services = talk_now_shown(place=place, now=now, demo=demo)
-    talk_now_ids = [s.pk for s in talk_now_services]
+    talk_now = talk_now_shown(place=place, now=now, demo=demo)
+    talk_now_ids = [hit.service.pk for hit in talk_now]
 
     # 2. Local services: narrowed by place, then filters and text, then ranked.
     local_rows: list = []
@@ -742,14 +768,8 @@ def search_services(
 
     # One pass loads phones, hours and closures for everything shown (and for the staff page, which
     # lists each result's types, their terms).
-    shown = [*talk_now_services, *covering_services, *[_service_of(r) for r in local_rows]]
+    shown = [*(hit.service for hit in talk_now), *covering_services, *[_service_of(r) for r in local_rows]]
     selectors.prefetch_for_results(shown, with_terms=explain)
-
-    talk_now = [
-        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in talk_now_services
-    ]
-    # The ids may be up to a minute old: a line that closed since drops out here.
-    talk_now = [h for h in talk_now if h.hours.status and h.hours.status.is_open]
 
     local = [_hit(row, now, place) for row in local_rows]
     if filters.open_now:
@@ -781,7 +801,7 @@ def search_services(
 
 TALK_NOW_CACHE_SECONDS = 60
 # Per process: this minute's talk-now lines, ready to show, by talk-now key (see talk_now_shown).
-_talk_now_shown: dict[str, list[Service]] = {}
+_talk_now_shown: dict[str, list[Hit]] = {}
 
 
 def clear_process_caches() -> None:
@@ -798,21 +818,25 @@ def _talk_now_key(place: Place | None, now: datetime.datetime, demo: bool) -> st
     )
 
 
-def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[Service]:
-    """The talk-now lines (talk_now_open_ids) as services with what a result shows loaded (organisation,
-    phones, hours, closures, terms).
+def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[Hit]:
+    """The talk-now lines (talk_now_open_ids) as results, with what a result shows loaded (phones,
+    hours, closures) and their hours worked out for this minute.
 
     Every search from one state in one minute shows the same lines, so each process keeps them for the
-    minute: a search then spends no query on them. Kept under the same key as the ids; entries of
-    earlier minutes are dropped. Shared between requests, so read-only.
+    minute: a search then spends no query and no time on them. Kept under the same key as the ids;
+    entries of earlier minutes are dropped. Shared between requests, so read-only.
     """
     key = _talk_now_key(place, now, demo)
     found = _talk_now_shown.get(key)
     if found is None:
         ids = talk_now_open_ids(place=place, now=now, demo=demo)
         by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk(ids)
-        found = [by_pk[pk] for pk in ids if pk in by_pk]
-        selectors.prefetch_for_results(found)
+        lines = [by_pk[pk] for pk in ids if pk in by_pk]
+        selectors.prefetch_for_results(lines)
+        hits = [Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in lines]
+        # The ids may be up to a minute old (another process worked them out): a line that closed
+        # since drops out here.
+        found = [h for h in hits if h.hours.status and h.hours.status.is_open]
         minute = key.rsplit(":", 1)[1]
         for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
             _talk_now_shown.pop(old, None)

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -147,8 +147,15 @@ class Hours:
     status: opening.Status | None
     text: str  # "Open now, until 5pm", "Closed now. Opens Monday at 9am", "Hours not confirmed"
     zone: str
-    table: list[dict]
     public_holidays: str
+    spans: tuple[opening.Span, ...] = ()
+    local_today: datetime.date | None = None
+
+    @cached_property
+    def table(self) -> list[dict]:
+        """Rows for the week's hours table (the service page shows it; search results do not, so it is
+        worked out only when asked for)."""
+        return opening.week_table(self.spans, self.local_today) if self.local_today else []
 
 
 def service_hours(
@@ -167,9 +174,7 @@ def service_hours(
     schedules = list(service.schedules.all())
     if not service.hours_known or not schedules:
         zone, _ = _zone_and_state(service, place, location)
-        return Hours(
-            False, False, None, "Hours not confirmed: call to check", zone, [], service.public_holidays
-        )
+        return Hours(False, False, None, "Hours not confirmed: call to check", zone, service.public_holidays)
     closures = [(c.starts_on, c.ends_on) for c in service.closures.all()]
     spans, zone, rules = _opening_rules(service, schedules, closures, place, location)
     always = opening.always_open(spans) and not rules.closures
@@ -181,8 +186,9 @@ def service_hours(
         status=state_now,
         text=opening.describe(state_now, now, always=always),
         zone=zone,
-        table=opening.week_table(spans, local_today),
         public_holidays=service.public_holidays,
+        spans=tuple(spans),
+        local_today=local_today,
     )
 
 

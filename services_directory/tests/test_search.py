@@ -457,3 +457,29 @@ def test_search_works_when_the_cache_is_down(directory, settings):
     }
     result = run("anger management", near="3121", filters=Filters(types=("mbcp",)))
     assert names(result.local)[0] == "Eastside Men's Behaviour Change Program"
+
+
+def test_great_circle_distance_in_sql_is_the_haversine(gazetteer):
+    """search.GreatCircleKm (one expression node, spelt out in SQL) against the formula in Python, for
+    every place of the sample gazetteer from Richmond VIC, across the country and the antimeridian's
+    side of it."""
+    from services_directory.models import Place
+
+    lat0, lon0 = -37.8230, 145.0000
+
+    def haversine(lat, lon):
+        dlat, dlon = math.radians(lat - lat0) / 2, math.radians(lon - lon0) / 2
+        a = (
+            math.sin(dlat) ** 2
+            + math.cos(math.radians(lat0)) * math.cos(math.radians(lat)) * math.sin(dlon) ** 2
+        )
+        return 2 * search.EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
+
+    rows = Place.objects.annotate(km=search.great_circle_km(lat0, lon0, "latitude", "longitude"))
+    checked = 0
+    for place in rows:
+        assert place.km == pytest.approx(haversine(place.latitude, place.longitude), abs=1e-6)
+        checked += 1
+    assert checked > 300
+    perth = rows.filter(postcode="6000").first()
+    assert 2700 < perth.km < 2750  # Melbourne to Perth, about 2,720 km

@@ -44,8 +44,10 @@ def chromium_path() -> str:
 def _fresh_process_caches():
     """Each test starts without what an earlier one left in this process's caches (talk-now lines,
     taxonomy terms): a test's rolled-back listings must not show in the next one."""
-    from services_directory.selectors import clear_process_caches
+    from services_directory import search, selectors
 
-    clear_process_caches()
+    for clear in (search.clear_process_caches, selectors.clear_process_caches):
+        clear()
     yield
-    clear_process_caches()
+    for clear in (search.clear_process_caches, selectors.clear_process_caches):
+        clear()

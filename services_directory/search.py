@@ -661,9 +661,9 @@ def search_services(
 
     Queries, whatever the number of results: synonyms and term ids (0-2, cached), covering (1), local
     candidates + page rows (2, and 3 more for "open now" on the fallback, which has no search points),
-    display prefetch (4), one more to show the tsquery when `explain` is set; and in the first search
-    of a minute from a state, in each process, the talk-now lines (1 to 5 to work them out, 1 + 4 to
-    load them) and the taxonomy terms (1; kept until the directory changes).
+    display prefetch (3), and for the staff page (`explain`) the attributes and terms (1-2) and the
+    tsquery text (1). In the first search of a minute from a state in each process, the talk-now
+    lines: 1 to 5 queries to work them out, 1 + 3 to load them.
     """
     now = now or timezone.now()
     demo = settings.DEMO if demo is None else demo
@@ -805,6 +805,7 @@ _talk_now_shown: dict[str, list[Hit]] = {}
 
 
 def clear_process_caches() -> None:
+    """Forget the talk-now lines this process keeps (tests call it between tests)."""
     _talk_now_shown.clear()
 
 

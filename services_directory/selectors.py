@@ -88,11 +88,8 @@ def terms_by_id() -> dict[int, TaxonomyTerm]:
 
 
 def clear_process_caches() -> None:
-    """Forget what this process keeps between requests (tests call it between tests)."""
+    """Forget the terms this process keeps (tests call it between tests)."""
     _terms.clear()
-    from services_directory import search
-
-    search.clear_process_caches()
 
 
 def _attach(services: list[Service], relation: str, rows: QuerySet) -> None:

@@ -520,10 +520,13 @@ def search_points_refresh(
             # By service, and by place too: a service-at-location may have moved to another service.
             # The insert overwrites on conflict, so two refreshes of one service at once (an approval
             # during the nightly rebuild) both succeed instead of one failing on the primary key.
+            # Two deletes, each answered by an index: one with an OR of the two made PostgreSQL scan
+            # every point, comparing each with every id (18 s a batch of 5,000 at 500,000 listings).
+            cursor.execute(f"DELETE FROM {tables['point_t']} WHERE service_id = ANY(%s)", [ids])  # noqa: S608
             cursor.execute(
-                f"DELETE FROM {tables['point_t']} WHERE service_id = ANY(%s) OR service_at_location_id IN"  # noqa: S608
+                f"DELETE FROM {tables['point_t']} WHERE service_at_location_id IN"  # noqa: S608
                 f" (SELECT id FROM {tables['sal_t']} WHERE service_id = ANY(%s))",
-                [ids, ids],
+                [ids],
             )
             cursor.execute(SEARCH_POINTS_SQL.format(**tables, where="AND s.id = ANY(%s)"), [ids])
         return cursor.rowcount

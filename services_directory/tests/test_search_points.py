@@ -256,3 +256,24 @@ def test_the_summary_follows_changed_hours(gazetteer, make_service):
     assert local_names("3121", open_now=True, now=monday_noon + datetime.timedelta(days=2)) == [
         "Eastside Program"
     ]
+
+
+def test_the_refresh_finds_old_points_through_indexes(gazetteer, make_service):
+    """Each statement of a refresh must be answerable from an index: an OR of "this service" and "these
+    places" made PostgreSQL scan every point and compare it with every id (0.5 s for one service, 18 s
+    for a batch of 5,000 at 500,000 listings). With sequential scans priced out, a statement that
+    still needs one has no index path."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    service = make_service("Eastside Program", at=RICHMOND_VIC)
+    with CaptureQueriesContext(connection) as refresh:
+        services.search_points_refresh(service_ids=[service.pk])
+    statements = [q["sql"] for q in refresh.captured_queries if q["sql"].lstrip().startswith("DELETE")]
+    assert statements
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in statements:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan

@@ -776,12 +776,12 @@ def search_services(
         # Decided above from copies of the hours (search points) that a write bypassing the refresh
         # could leave stale until the nightly rebuild: what the page shows comes from the hours
         # themselves, so a row shown under "open now" never says "Closed now".
-        local = [h for h in local if h.hours.status and h.hours.status.is_open]
+        local = [h for h in local if h.hours.is_open]
     covering_hits = [
         Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
     ]
     if filters.open_now:
-        covering_hits = [h for h in covering_hits if h.hours.status and h.hours.status.is_open]
+        covering_hits = [h for h in covering_hits if h.hours.is_open]
 
     return SearchResult(
         query=query,
@@ -837,7 +837,7 @@ def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -
         hits = [Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in lines]
         # The ids may be up to a minute old (another process worked them out): a line that closed
         # since drops out here.
-        found = [h for h in hits if h.hours.status and h.hours.status.is_open]
+        found = [h for h in hits if h.hours.is_open]
         minute = key.rsplit(":", 1)[1]
         for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
             _talk_now_shown.pop(old, None)
@@ -877,7 +877,7 @@ def _open_talk_now(candidates: list[Service], now, place) -> list[Hit]:
     hits = []
     for service in candidates:
         hours = selectors.service_hours(service, now=now, place=place)
-        if hours.known and hours.status and hours.status.is_open:
+        if hours.is_open:
             hits.append(Hit(service=service, hours=hours))
     codes: dict[int, set[tuple[str, str]]] = {h.service.pk: set() for h in hits}
     for service_id, taxonomy, code in ServiceAttribute.objects.filter(service__in=list(codes)).values_list(
@@ -981,11 +981,7 @@ def _paginate(
         # Opening hours live in zones and holiday calendars, so "open now" is decided in Python.
         candidates = list(services[:OPEN_NOW_CANDIDATES])
         prefetch_related_objects(candidates, "schedules", "closures")
-        candidates = [
-            s
-            for s in candidates
-            if (h := selectors.service_hours(s, now=now, place=place)).status and h.status.is_open
-        ]
+        candidates = [s for s in candidates if selectors.service_hours(s, now=now, place=place).is_open]
         total = len(candidates)
         page, pages = _clamp(page, total, messages)
         return candidates[(page - 1) * PER_PAGE : page * PER_PAGE], total, page, pages

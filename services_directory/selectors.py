@@ -148,6 +148,11 @@ class Hours:
     spans: tuple[opening.Span, ...] = ()
     local_today: datetime.date | None = None
 
+    @property
+    def is_open(self) -> bool:
+        """Open now (False when the hours are not known)."""
+        return bool(self.status and self.status.is_open)
+
     @cached_property
     def table(self) -> list[dict]:
         """Rows for the week's hours table (the service page shows it; search results do not, so it is
@@ -200,18 +205,8 @@ def open_now(
     points instead (open_now_from_summaries); a test keeps the two in agreement.
     """
     rows = [
-        (
-            pk,
-            service_id,
-            SimpleNamespace(
-                hours_known=known,
-                hours_in_local_time=local_time,
-                time_zone=service_zone,
-                public_holidays=holidays,
-            ),
-            SimpleNamespace(state_province=state, time_zone=location_zone, postal_code=postcode),
-        )
-        for pk, service_id, known, local_time, service_zone, holidays, state, location_zone, postcode in (
+        (pk, service_id, *_hours_facts(*facts))
+        for pk, service_id, *facts in (
             ServiceAtLocation.objects.filter(pk__any_of=list(service_at_location_ids)).values_list(
                 "pk",
                 "service_id",
@@ -265,6 +260,23 @@ def open_now_from_summaries(
     return found
 
 
+def _hours_facts(
+    known: bool,
+    local_time: bool,
+    service_zone: str,
+    holidays: str,
+    state: str,
+    location_zone: str,
+    postcode: str,
+) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """The service and place fields _opening_rules reads, as stand-ins for the models."""
+    service = SimpleNamespace(
+        hours_known=known, hours_in_local_time=local_time, time_zone=service_zone, public_holidays=holidays
+    )
+    location = SimpleNamespace(state_province=state, time_zone=location_zone, postal_code=postcode)
+    return service, location
+
+
 class _OpenNow:
     """is_open for many rows at one moment and place. Many services keep the same hours (weekdays 9 to
     5): each distinct set of spans, zone and holiday rules is worked out once."""
@@ -286,10 +298,7 @@ def _parse_summary(summary: str) -> tuple:
     """A SearchPoint.opening as (service, location, schedules, closures) in the shapes _opening_rules
     takes. Cached: the same few hundred distinct summaries come back search after search."""
     local_time, service_zone, holidays, state, location_zone, postcode, spans, closures = json.loads(summary)
-    service = SimpleNamespace(
-        hours_known=True, hours_in_local_time=local_time, time_zone=service_zone, public_holidays=holidays
-    )
-    location = SimpleNamespace(state_province=state, time_zone=location_zone, postal_code=postcode)
+    service, location = _hours_facts(True, local_time, service_zone, holidays, state, location_zone, postcode)
     schedules = [
         SimpleNamespace(
             byday=byday,

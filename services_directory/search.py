@@ -830,7 +830,7 @@ def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -
     key = _talk_now_key(place, now, demo)
     found = _talk_now_shown.get(key)
     if found is None:
-        ids = talk_now_open_ids(place=place, now=now, demo=demo)
+        ids = talk_now_open_ids(place=place, now=now, demo=demo, key=key)
         by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk(ids)
         lines = [by_pk[pk] for pk in ids if pk in by_pk]
         selectors.prefetch_for_results(lines)
@@ -845,15 +845,18 @@ def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -
     return found
 
 
-def talk_now_open_ids(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[int]:
+def talk_now_open_ids(
+    *, place: Place | None, now: datetime.datetime, demo: bool, key: str | None = None
+) -> list[int]:
     """Ids of the lines to show first: phone or chat services covering the visitor's state or the
     nation, open now, best first, at most TALK_NOW_MAX.
 
     The same for every search from one state (and time zone) in the same minute, so it is cached per
     minute (shared by all processes): it was five of a search's thirteen queries and a fifth of its
-    time. The key holds the state, zone, minute and listings version, nothing of the search.
+    time. The key holds the state, zone, minute and listings version, nothing of the search (a caller
+    that has it already passes it: working it out reads the version from Redis).
     """
-    key = _talk_now_key(place, now, demo)
+    key = key or _talk_now_key(place, now, demo)
     cached = cache.get(key)
     if cached is not None:
         return cached

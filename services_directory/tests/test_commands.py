@@ -1,5 +1,6 @@
 """Loaders: national services, taxonomy, demo listings, synthetic listings, seed data."""
 
+import datetime
 import io
 
 import pytest
@@ -10,11 +11,16 @@ from django.core.management.base import CommandError
 from services_directory.management.commands.load_national_services import DEFAULT_FILE
 from services_directory.models import (
     STATES,
+    Language,
+    Location,
     Organization,
     Phone,
     Schedule,
+    SearchPoint,
     SearchSynonym,
     Service,
+    ServiceArea,
+    ServiceAtLocation,
     ServiceAttribute,
     TaxonomyTerm,
 )
@@ -122,6 +128,56 @@ def test_generate_listings(gazetteer):
     assert all(s.name.startswith("Synthetic") for s in Service.objects.all()[:20])
     run("generate_listings", 0, delete=True)
     assert not Service.objects.exists()
+
+
+def test_generate_listings_delete_takes_only_synthetic_rows_and_writes_no_history(gazetteer, make_service):
+    """--delete removes synthetic listings and every row hanging off them (here also a phone's
+    language and a provider's change request) with one DELETE per table: no "deleted" rows in the
+    audit trail. A real listing keeps its rows and its history; a reference that only points at a
+    synthetic listing is cleared, not deleted."""
+    from providers.models import ChangeRequest
+
+    run("generate_listings", 40)  # first: its full refresh of the search points truncates them
+    real = make_service(
+        "Real program",
+        at=(-37.8136, 144.9631, "Melbourne", "VIC", "3000"),
+        schedules=[("MO", datetime.time(9), datetime.time(17))],
+    )
+    synthetic = Service.objects.filter(is_synthetic=True).order_by("pk").first()
+    synthetic_phone = Phone.objects.filter(service=synthetic).first()
+    Language.objects.create(phone=synthetic_phone, code="ar", name="Arabic")
+    ChangeRequest.objects.create(organisation=real.organization, kind="service", service=synthetic)
+    kept = ChangeRequest.objects.create(
+        organisation=real.organization, kind="service", service=real, result_service=synthetic
+    )
+    audited = (Service, Location, Phone, Schedule)
+    history_before = {model: model.history.count() for model in audited}
+    assert history_before[Service] >= 1  # the real listing's own trail
+    real_rows = (
+        list(Phone.objects.filter(service=real).values_list("pk", flat=True)),
+        list(Schedule.objects.filter(service=real).values_list("pk", flat=True)),
+        list(SearchPoint.objects.filter(service=real).values_list("pk", flat=True)),
+    )
+    assert all(real_rows)
+
+    out = run("generate_listings", 0, delete=True)
+
+    assert "deleted 40 synthetic services" in out
+    assert list(Service.objects.all()) == [real]
+    assert list(Organization.objects.all()) == [real.organization]
+    assert list(Location.objects.all()) == [Location.objects.get(service_at_locations__service=real)]
+    assert (
+        list(Phone.objects.filter(service=real).values_list("pk", flat=True)),
+        list(Schedule.objects.filter(service=real).values_list("pk", flat=True)),
+        list(SearchPoint.objects.filter(service=real).values_list("pk", flat=True)),
+    ) == real_rows
+    for model in (Phone, Schedule, SearchPoint, ServiceAtLocation, ServiceAttribute, ServiceArea, Language):
+        assert not model.objects.exclude(service=real).exclude(service=None).exists(), model
+    assert not Language.objects.filter(phone=synthetic_phone.pk).exists()
+    assert list(ChangeRequest.objects.all()) == [kept]
+    kept.refresh_from_db()
+    assert kept.result_service is None
+    assert {model: model.history.count() for model in audited} == history_before
 
 
 @pytest.mark.usefixtures("postgres")

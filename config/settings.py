@@ -63,6 +63,9 @@ DISCREET_TITLES = env_bool("DISCREET_TITLES")
 QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bom.gov.au/")
 
 SECRET_KEY = required("SECRET_KEY", "development-only-not-secret-" + "x" * 40)
+# Earlier keys, comma-separated, while a new SECRET_KEY is rolled out (docs/operations.md): what was
+# signed or keyed with them (signed forms, sessions, portal backup codes) keeps working.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
     [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]

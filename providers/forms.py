@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 
-from providers.services import backup_device_for, normalise_email, totp_device_for
+from providers.services import backup_code_as_stored, backup_device_for, normalise_email, totp_device_for
 from services_directory.models import Organization
 
 CODE_HELP = "The 6-digit code your authenticator app shows now."
@@ -54,6 +54,8 @@ def verify_second_factor(user: AbstractBaseUser, value: str):
         clean_code(value)
     elif BACKUP_CODE.fullmatch(value):
         device = backup_device_for(user=user)
+        if device is not None:
+            value = backup_code_as_stored(device, value)
     else:
         raise forms.ValidationError("Enter the 6 digits your app shows, or one of your backup codes.")
     if device is None:

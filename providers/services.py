@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -140,12 +142,39 @@ def totp_device_for(*, user: AbstractBaseUser) -> TOTPDevice | None:
 BACKUP_CODES = 10
 
 
+BACKUP_CODE_SALT = "providers.backup-code"
+
+
+def backup_code_digest(code: str, *, secret: str | None = None) -> str:
+    """What is stored for a backup code: a keyed hash of it (HMAC-SHA256 with the site's secret key,
+    the first 16 characters of its base32, which is what django-otp's token column holds).
+
+    A code is 8 characters of base32, 40 random bits: a plain hash could be reversed by trying every
+    code, so the hash is keyed, and a copy of the database alone gives no code back. With a new
+    SECRET_KEY, codes made under the old one still work while it is in SECRET_KEY_FALLBACKS.
+    """
+    mac = salted_hmac(BACKUP_CODE_SALT, code, secret=secret, algorithm="sha256").digest()
+    return base64.b32encode(mac).decode()[:16].lower()
+
+
+def backup_code_as_stored(device: StaticDevice, code: str) -> str:
+    """The digest under which `device` keeps `code` (made with the current secret key or a fallback);
+    the current key's digest when it keeps none, which then counts as a wrong try."""
+    digests = [
+        backup_code_digest(code, secret=key) for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+    ]
+    if len(digests) > 1:
+        kept = set(device.token_set.filter(token__in=digests).values_list("token", flat=True))
+        return next((d for d in digests if d in kept), digests[0])
+    return digests[0]
+
+
 @transaction.atomic
 def backup_codes_replace(*, user: AbstractBaseUser) -> list[str]:
     """Ten new single-use codes for signing in without the phone; any older ones stop working.
 
-    Shown to the person once, when made. django-otp keeps static codes as they are, like its other
-    static tokens: each is only half of a sign-in (the password is still needed) and is deleted when used.
+    Shown to the person once, when made, and stored only as keyed hashes (backup_code_digest): each is
+    checked through django-otp's static device, which deletes a code when it is used.
     """
     # The same device keeps new codes: a session signed in with a backup code is verified by it.
     device = StaticDevice.objects.filter(user=user).order_by("id").first()
@@ -154,7 +183,9 @@ def backup_codes_replace(*, user: AbstractBaseUser) -> list[str]:
     StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=backup_code_digest(code)) for code in codes]
+    )
     return codes
 
 

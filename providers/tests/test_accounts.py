@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 
@@ -11,10 +12,11 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from providers.models import Invitation, ProviderMembership
-from providers.services import backup_codes_left, backup_codes_replace
+from providers.services import backup_code_digest, backup_codes_left, backup_codes_replace
 from providers.tests.conftest import signed_in, totp_code
 from providers.tests.factories import PASSWORD
 
@@ -367,6 +369,51 @@ def test_a_backup_code_signs_in_once_without_the_phone(provider_a):
     assert again.get("/providers/").status_code == 302
     bogus = again.post("/providers/sign-in/code/", {"code": "<script>"})
     assert bogus.status_code == 200 and b"one of your backup codes" in bogus.content
+
+
+def test_backup_codes_are_stored_only_as_keyed_hashes(provider_a):
+    codes = backup_codes_replace(user=provider_a)
+    stored = list(StaticToken.objects.filter(device__user=provider_a).values_list("token", flat=True))
+    assert len(stored) == 10 and len(set(stored)) == 10
+    assert all(len(token) == 16 for token in stored)
+    assert not set(stored) & set(codes)
+    assert not any(code in token for code in codes for token in stored)
+    # Keyed: the same code under another secret key is another digest.
+    assert backup_code_digest(codes[0], secret="another key") not in stored
+
+
+def test_backup_codes_outlive_a_new_secret_key_while_the_old_one_is_a_fallback(provider_a, settings):
+    codes = backup_codes_replace(user=provider_a)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-" + "y" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    client = Client()
+    sign_in(client, "a@example.org")
+    assert client.post("/providers/sign-in/code/", {"code": codes[0]}).status_code == 302
+    assert backup_codes_left(user=provider_a) == 9
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired: its codes stop working
+    without = Client()
+    sign_in(without, "a@example.org")
+    refused = without.post("/providers/sign-in/code/", {"code": codes[1]})
+    assert refused.status_code == 200 and b"not right, or was already used" in refused.content
+    assert backup_codes_left(user=provider_a) == 9
+
+
+def test_codes_stored_plain_before_the_release_are_hashed_and_still_work(provider_a):
+    from django.apps import apps
+
+    migration = importlib.import_module("providers.migrations.0002_backup_codes_hashed")
+    device = StaticDevice.objects.create(user=provider_a, name="Backup codes", confirmed=True)
+    plain = ["abcdefgh", "234567ab"]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in plain])
+    migration.hash_plain_backup_codes(apps, None)
+    migration.hash_plain_backup_codes(apps, None)  # once hashed, left alone
+    stored = set(device.token_set.values_list("token", flat=True))
+    assert stored == {backup_code_digest(code) for code in plain}
+    client = Client()
+    sign_in(client, "a@example.org")
+    assert client.post("/providers/sign-in/code/", {"code": "abcd efgh"}).status_code == 302
 
 
 def test_new_backup_codes_need_password_and_code_and_replace_the_old(provider_a):

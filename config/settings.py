@@ -363,6 +363,9 @@ AXES_CLIENT_STR_CALLABLE = "config.privacy.no_client_str"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = SITE_NAME
+# The admin shows no one's authenticator secret or QR code and no backup codes: staff who could read
+# them could sign in as that person.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Email ------------------------------------------------------------------------------------------
 

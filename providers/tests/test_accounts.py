@@ -416,6 +416,23 @@ def test_codes_stored_plain_before_the_release_are_hashed_and_still_work(provide
     assert client.post("/providers/sign-in/code/", {"code": "abcd efgh"}).status_code == 302
 
 
+def test_the_admin_shows_no_ones_second_factor_secrets(provider_a, superuser):
+    backup_codes_replace(user=provider_a)
+    totp = TOTPDevice.objects.get(user=provider_a)
+    backup = StaticDevice.objects.get(user=provider_a)
+    client = signed_in(superuser)
+    page = client.get(f"/providers/admin/otp_totp/totpdevice/{totp.pk}/change/")
+    assert page.status_code == 200 and b"a@example.org" in page.content
+    assert totp.key.encode() not in page.content
+    assert client.get(f"/providers/admin/otp_totp/totpdevice/{totp.pk}/qrcode/").status_code == 403
+    assert client.get(f"/providers/admin/otp_totp/totpdevice/{totp.pk}/config/").status_code == 403
+    listing = client.get("/providers/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and b"qrcode" not in listing.content
+    page = client.get(f"/providers/admin/otp_static/staticdevice/{backup.pk}/change/")
+    assert page.status_code == 200
+    assert not any(t.encode() in page.content for t in backup.token_set.values_list("token", flat=True))
+
+
 def test_new_backup_codes_need_password_and_code_and_replace_the_old(provider_a):
     old_codes = backup_codes_replace(user=provider_a)
     client = signed_in(provider_a)

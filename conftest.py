@@ -46,8 +46,9 @@ def _fresh_process_caches():
     taxonomy terms): a test's rolled-back listings must not show in the next one."""
     from services_directory import search, selectors
 
-    for clear in (search.clear_process_caches, selectors.clear_process_caches):
+    clears = (search.clear_process_caches, selectors.clear_process_caches)
+    for clear in clears:
         clear()
     yield
-    for clear in (search.clear_process_caches, selectors.clear_process_caches):
+    for clear in clears:
         clear()

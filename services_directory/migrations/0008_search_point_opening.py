@@ -6,7 +6,8 @@ from django.db import migrations, models
 
 from services_directory.migration_operations import PostgresOnlySQL
 
-# As services.SEARCH_POINT_OPENING_SQL when this migration was written (migrations keep their own copy).
+# The `opening` column of services.SEARCH_POINTS_SQL as it was when this migration was written
+# (migrations keep their own copy, so later edits to the service code cannot change what this does).
 FILL = """
     UPDATE services_directory_searchpoint p SET opening = CASE WHEN s.hours_known THEN coalesce((
         SELECT json_build_array(

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
+from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
 from services_directory.models import (
@@ -310,15 +311,9 @@ def delete_with_dependents(rows: QuerySet) -> int:
     signal is sent. A PROTECT reference still stops it (the database's foreign key). Returns how many
     of `rows` were deleted."""
     parents = rows.values("pk")
-    # Every reverse one-to-one and many-to-one relation, those without a related name included (as
-    # Django's own delete collects them; `_meta.related_objects` leaves those out). A many-to-many's
-    # through table is among them through its own foreign key.
-    relations = [
-        f
-        for f in rows.model._meta.get_fields(include_hidden=True)
-        if f.auto_created and not f.concrete and (f.one_to_one or f.one_to_many)
-    ]
-    for relation in relations:
+    # The relations Django's own delete collects: every reverse one-to-one and many-to-one, those
+    # without a related name included (a many-to-many's through table comes through its foreign key).
+    for relation in get_candidate_relations_to_delete(rows.model._meta):
         linked = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": parents})
         if relation.on_delete is models.CASCADE:
             delete_with_dependents(linked)

@@ -2,6 +2,7 @@
 public page's footer links to it with each language named in itself."""
 
 import copy
+import re
 
 import pytest
 import yaml
@@ -9,6 +10,7 @@ from django.test import Client
 
 from content import languages
 from content.languages import LanguageDataError, parse_language_help, render_message
+from tests.public_urls import public_urls
 
 RAW = yaml.safe_load(languages.DATA_FILE.read_text(encoding="utf-8"))
 # The ABS 2021 Census top five languages used at home after English.
@@ -72,3 +74,21 @@ def test_the_page_marks_each_language_with_lang_and_dir():
         assert f'<section id="{language.anchor}" lang="{language.code}" dir="{expected_dir}"' in html
     assert 'href="tel:131450"' in html and 'href="tel:1300789978"' in html and 'href="tel:1300766491"' in html
     assert "abs.gov.au" in html and 'datetime="2026-12-07"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", public_urls())
+def test_every_public_page_footer_links_every_language_named_in_itself(url):
+    response = Client().get(url)
+    if "text/html" not in response.get("Content-Type", ""):
+        return  # JSON, CSV, XML and plain-text answers (the API, robots.txt) have no footer
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert re.search(r'<a href="/languages/">Help in your language</a>', footer)
+    for language in languages.language_help().languages:
+        link = (
+            f'<a href="/languages/#{language.anchor}" lang="{language.code}" dir="{language.dir}" '
+            f'hreflang="{language.code}">{language.name}</a>'
+        )
+        assert link in footer, (url, language.code)

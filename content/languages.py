@@ -132,7 +132,9 @@ def render_message(*, text: str, numbers: dict[str, Number]) -> SafeString:
         parts.append(escape(text[position : match.start()]))
         number = numbers[match.group(1)]
         parts.append(
-            format_html('<bdi><a href="tel:{}" dir="ltr" class="tel">{}</a></bdi>', number.tel, number.number)
+            format_html(
+                '<bdi><a href="tel:{}" dir="ltr" class="tel nowrap">{}</a></bdi>', number.tel, number.number
+            )
         )
         position = match.end()
     parts.append(escape(text[position:]))

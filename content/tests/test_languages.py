@@ -62,7 +62,7 @@ def test_numbers_become_ltr_call_links_and_text_is_escaped():
     numbers = languages.language_help().numbers
     html = render_message(text="<b>اتصل</b> {tis}", numbers=numbers)
     assert "&lt;b&gt;" in html and "<b>" not in html
-    assert '<bdi><a href="tel:131450" dir="ltr" class="tel">131 450</a></bdi>' in html
+    assert '<bdi><a href="tel:131450" dir="ltr" class="tel nowrap">131 450</a></bdi>' in html
 
 
 @pytest.mark.django_db

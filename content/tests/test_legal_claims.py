@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.test import Client
+from django.utils.html import escape
 
 from content import pages
 
@@ -35,3 +37,14 @@ def test_the_coercive_control_claim_names_each_state_and_is_dated():
 def test_guides_do_not_cite_law_firm_blogs_or_document_copies(page):
     for source in page.sources:
         assert not SECONDARY_HOSTS.search(source.url), f"{page.url}: {source.url}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", pages.section_pages("guides"), ids=lambda p: p.url)
+def test_every_guide_shows_its_sources_and_the_date_checked(page):
+    # The privacy promise describes this site itself; its "source" is the code (docs/privacy.md).
+    assert page.sources or page.slug == "privacy", f"{page.url} has no sources"
+    html = Client().get(page.url).content.decode()
+    assert f'datetime="{page.reviewed.isoformat()}"' in html
+    for source in page.sources:
+        assert f'href="{escape(source.url)}"' in html, source.url

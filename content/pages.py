@@ -23,6 +23,10 @@ SECTIONS = ("guides", "gp", "for-services")
 REQUIRED_KEYS = ("title", "summary", "audience", "reviewed", "sources")
 AUDIENCES = frozenset({"men", "family", "everyone", "gp", "providers"})
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Longer than any real page's slug, and far below the file system's 255-byte name limit: a longer
+# slug from the address bar is answered "no such page" before it becomes a file name (a 260-character
+# slug made Path.exists() raise "File name too long", a 500).
+MAX_SLUG_LENGTH = 80
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h2", "h3", "h4", "hr",
@@ -115,6 +119,8 @@ def parse_page(path: Path, section: str) -> Page:
     slug = path.stem.lstrip("_")
     if not SLUG_RE.match(slug):
         raise ContentError(path, 1, "file name must be a slug: lower-case words joined by '-'")
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise ContentError(path, 1, f"file name is longer than {MAX_SLUG_LENGTH} characters")
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
         raise ContentError(path, end + 2, "the body is empty")
@@ -158,7 +164,10 @@ def _is_fragment(section: str, slug: str) -> bool:
 
 
 def get_page(section: str, slug: str) -> Page | None:
-    if section not in SECTIONS or not SLUG_RE.match(slug) or _is_fragment(section, slug):
+    """The page at /<section>/<slug>/, or None for anything else (unknown, malformed, too long, fragment)."""
+    if section not in SECTIONS or len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.match(slug):
+        return None
+    if _is_fragment(section, slug):
         return None
     return _section(section).get(slug)
 

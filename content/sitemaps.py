@@ -13,6 +13,7 @@ class StaticViewSitemap(Sitemap):
             "guides",
             "gp",
             "for-services",
+            "languages",
             "selfcheck:start",
             "services_directory:search",
             "usage:stats",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("guides/", views.section_index, {"section": "guides"}, name="guides"),
     path("guides/<slug:slug>/", views.page_detail, {"section": "guides"}, name="guide"),
+    path("languages/", views.languages, name="languages"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("gp/handout/", views.gp_handout, name="gp-handout"),

@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from content import languages as language_data
 from content import pages
 from content.qr import qr_svg
 
@@ -49,6 +50,22 @@ def gp_handout(request: HttpRequest) -> HttpResponse:
             "page": pages.get_fragment("gp", "handout"),
             "qr_code": qr_svg(settings.SITE_URL + "/", title=f"QR code: {settings.SITE_URL}"),
             "site_address": settings.SITE_URL.split("://", 1)[-1],
+        },
+    )
+
+
+@require_safe
+def languages(request: HttpRequest) -> HttpResponse:
+    """One short message in each community language: private site, 000, TIS 131 450 to reach a men's line."""
+    data = language_data.language_help()
+    return render(
+        request,
+        "content/languages.html",
+        {
+            "sections": language_data.rendered_sections(),
+            "sources": data.sources,
+            "ranking_source": data.ranking_source,
+            "checked": data.checked,
         },
     )
 

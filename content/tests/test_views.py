@@ -44,3 +44,9 @@ def test_pages_have_meaningful_titles_descriptions_and_canonical_urls():
     assert "<title>Browsing safely \u2013 Pause</title>" in html
     assert '<meta name="description" content="How to keep your visit here private' in html
     assert '<link rel="canonical" href="http://127.0.0.1:8000/guides/browse-safely/">' in html
+
+
+def test_the_home_page_gives_partners_and_family_a_path():
+    html = Client().get("/").content.decode()
+    assert 'href="/guides/for-family-and-friends/"' in html
+    assert "Worried about a man in your life?" in html

@@ -58,14 +58,22 @@ def _service_at_locations() -> Prefetch:
     return Prefetch(
         "service_at_locations",
         queryset=ServiceAtLocation.objects.select_related("location__organization")
-        .prefetch_related("location__schedules", "location__phones")
+        .prefetch_related("location__schedules", "location__phones", "location__accessibility")
         .order_by("id"),
     )
 
 
 def with_full_service(qs: QuerySet[Service], *, locations: bool = True) -> QuerySet[Service]:
     """What serialize.service_json needs, loaded in a fixed number of queries."""
-    prefetches = ["phones", "schedules", "service_areas", "languages", "cost_options", _attributes()]
+    prefetches = [
+        "phones",
+        "schedules",
+        "service_areas",
+        "languages",
+        "cost_options",
+        "closures",
+        _attributes(),
+    ]
     if locations:
         prefetches.append(_service_at_locations())
     return qs.select_related("organization").prefetch_related(*prefetches)
@@ -73,13 +81,13 @@ def with_full_service(qs: QuerySet[Service], *, locations: bool = True) -> Query
 
 def with_full_service_at_location(qs: QuerySet[ServiceAtLocation], *, nested: bool) -> QuerySet:
     qs = qs.select_related("service__organization", "location__organization").prefetch_related(
-        "location__schedules", "location__phones"
+        "location__schedules", "location__phones", "location__accessibility"
     )
     if nested:
         qs = qs.prefetch_related(
             *(
                 f"service__{name}"
-                for name in ("phones", "schedules", "service_areas", "languages", "cost_options")
+                for name in ("phones", "schedules", "service_areas", "languages", "cost_options", "closures")
             ),
             Prefetch(
                 "service__attributes",

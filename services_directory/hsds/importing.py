@@ -285,6 +285,12 @@ def location_plan(sal: dict, index: int) -> LocationPlan | None:
 MAX_CHILDREN = 50
 
 
+def _placed(plan: LocationPlan) -> bool:
+    """The location is somewhere in Australia we can name: a state, a postcode or coordinates."""
+    f = plan.fields
+    return bool(f["state_province"] or f["postal_code"] or f["latitude"] is not None)
+
+
 def _dicts(value) -> list[dict]:
     return [x for x in value[:MAX_CHILDREN] if isinstance(x, dict)] if isinstance(value, list) else []
 
@@ -425,6 +431,13 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
     provenance = source_url if source_url.startswith(("http://", "https://")) else website
     if not provenance:
         raise Unfit("url", "no source address: the service has no url and the data came from a file")
+    areas = [a for a in (area_data(x) for x in _dicts(record.get("service_areas"))) if a is not None]
+    if not areas and not any(_placed(p) for p in locations):
+        raise Unfit(
+            "service_at_locations",
+            "no Australian place: no address, postcode or coordinates in Australia and no service area "
+            "we can read (AU, AU-NSW..., postcode:3000 or a radius)",
+        )
     attributes = [a for a in record.get("attributes", []) if isinstance(a, dict)]
     hours_fields, closures = hours_attributes.read_service(attributes)
     ours = bool(hours_fields)
@@ -495,7 +508,7 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
             fields=fields,
             phones=phones,
             schedules=schedules,
-            areas=[a for a in (area_data(x) for x in record.get("service_areas", [])) if a is not None],
+            areas=areas,
             languages=[
                 LanguageData(
                     code=_text(x, "code", 10) or "und",

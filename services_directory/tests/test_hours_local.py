@@ -203,3 +203,21 @@ def test_dvconnect_mensline_hours_stay_unconfirmed(db):
     assert not mensline.hours_known and not mensline.schedules.exists()
     hours = selectors.service_hours(mensline, now=PERTH_2230, place=None)
     assert not hours.known and hours.text.startswith("Hours not confirmed")
+
+
+@pytest.mark.parametrize(
+    ("near", "message"),
+    [
+        ("x" * 10_240, "We could not find a place called"),
+        ("Сидней", "We could not find a place called"),
+        ("シドニー 2000", ""),
+        ("😀😀😀", "Please type a postcode"),
+        ("0100", "We don't know the postcode"),
+        ("Bondi\u202e 2026", ""),
+    ],
+)
+def test_search_page_with_bad_place_text_explains(client, gazetteer, near, message):
+    response = client.get("/services/", {"near": near})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert client.get("/gp/services/", {"near": near}).status_code == 200

@@ -100,6 +100,19 @@ def test_results_link_carries_the_place(client, gazetteer, make_service, qlife_l
     assert links and all(link.endswith("?near=6000%20WA") for link in links)
     bare = client.get("/services/?q=program").content.decode()
     assert 'href="/services/perth-program/"' in bare
+    # The lines to call now carry the place too.
+    make_service(
+        "Always line",
+        slug="always-line",
+        types=("phone-line",),
+        delivery=("phone",),
+        audiences=("men",),
+        areas=[AreaData(scope="national")],
+        schedules=[(EVERY_DAY, T(0), T(0))],
+        public_holidays=PublicHolidays.OPEN,
+    )
+    page = client.get("/services/?near=6000").content.decode()
+    assert 'href="/services/always-line/?near=6000%20WA"' in page
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,16 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services_directory import services
+from services_directory.hsds import hours_attributes, importing
 from services_directory.models import (
     Location,
     LocationAccessibility,
@@ -253,3 +257,65 @@ def test_hours_attributes_from_a_feed_are_checked_not_trusted(tmp_path, seed_and
     assert service.time_zone.startswith("Australia/")
     assert service.public_holidays in PublicHolidays.values
     assert service.hours_in_local_time
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=80),
+    st.sampled_from(
+        [
+            "Australia/Perth",
+            "Australia/../etc",
+            "true",
+            "closed",
+            "2026-12-24/2026-12-20 x",
+            "2026-13-01/2026-12-01",
+        ]
+    ),
+    st.lists(st.text(max_size=5), max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    attributes=st.lists(
+        st.fixed_dictionaries(
+            {
+                "taxonomy_term_id": st.sampled_from(
+                    [str(hours_attributes.term_id(c)) for c in hours_attributes.CODES] + ["x", ""]
+                ),
+                "value": _values,
+            }
+        ),
+        max_size=8,
+    )
+)
+def test_hours_attributes_never_raise_and_give_only_valid_values(attributes):
+    fields, closures = hours_attributes.read_service(attributes)
+    assert set(fields) <= {"time_zone", "hours_in_local_time", "hours_known", "public_holidays"}
+    if "time_zone" in fields:
+        assert fields["time_zone"].startswith("Australia/")
+    assert fields.get("public_holidays", "open") in PublicHolidays.values
+    for starts, ends, note in closures or []:
+        assert starts <= ends and len(note) <= 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    extension=_values,
+    accessibility=st.one_of(
+        _values,
+        st.lists(
+            st.dictionaries(st.sampled_from(["id", "description", "details", "url"]), _values), max_size=30
+        ),
+    ),
+)
+def test_place_fields_from_a_feed_never_raise(extension, accessibility):
+    phone = importing._phone({"number": "1300 000 000", "extension": extension})
+    assert isinstance(phone.extension, str) and len(phone.extension) <= 20
+    entries = importing._accessibility(accessibility, owner=uuid.uuid4())
+    assert len(entries) <= 20
+    assert all(isinstance(v, str) for entry in entries for v in entry.values())

@@ -28,6 +28,9 @@ from usage.counter import count
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+# full_service answers carry whole services (phones, hours, areas, places...): kept to a bounded size.
+MAX_FULL_SERVICE_ORGANIZATIONS = 10
+MAX_SERVICES_PER_ORGANIZATION = 50
 MAX_PAGE = 1_000_000
 MAX_SEARCH_CHARS = 200
 MAX_PROXIMITY_M = 1_000_000
@@ -172,6 +175,16 @@ def _uuid_or_404(value: str) -> uuid.UUID:
         raise Http404 from None
 
 
+def _postcode(text: str) -> str:
+    try:
+        postcode = normalise_postcode(text)
+    except PlaceError:
+        postcode = ""
+    if not is_valid_postcode(postcode):
+        raise ApiError("postcode must be an Australian postcode (four digits).")
+    return postcode
+
+
 def _service_filters(params: Params) -> dict:
     return {
         "search": params.text("search"),
@@ -227,6 +240,12 @@ def service_list(request: HttpRequest) -> dict:
     filters = _service_filters(params)
     minimal, full = params.boolean("minimal"), params.boolean("full")
     qs = selectors.services_filter(selectors.public_services(), **filters).order_by("name", "id")
+    postcode_text = params.text("postcode", max_chars=20)
+    if postcode_text:
+        postcode = _postcode(postcode_text)
+        qs = selectors.services_near_postcode(
+            qs, place=selectors.place_for_postcode(postcode), postcode=postcode
+        )
     qs = selectors.with_full_service(qs) if full else qs.select_related("organization")
     result = selectors.page_of(qs, page=page, per_page=per_page)
     now = timezone.now()
@@ -265,6 +284,10 @@ def organization_list(request: HttpRequest) -> dict:
     qs = selectors.organizations_filter(selectors.public_organizations(), search=search).order_by(
         "name", "id"
     )
+    if full_service:
+        # Bounded: at most MAX_FULL_SERVICE_ORGANIZATIONS organisations a page, each with at most
+        # MAX_SERVICES_PER_ORGANIZATION services (the rest: /services?organization_id=...&full=true).
+        per_page = min(per_page, MAX_FULL_SERVICE_ORGANIZATIONS)
     result = selectors.page_of(qs, page=page, per_page=per_page)
     if not (full or full_service):
         return result.envelope([serialize.organization_json(o) for o in result.items])
@@ -276,7 +299,7 @@ def organization_list(request: HttpRequest) -> dict:
 
 def _services_of(organizations: list, *, full_service: bool) -> dict[int, list[dict]]:
     """The public services of some organisations, in one query (plus prefetches when full)."""
-    qs = selectors.public_services().filter(organization__in=organizations).order_by("name", "id")
+    qs = selectors.first_services_of(organizations, limit=MAX_SERVICES_PER_ORGANIZATION)
     qs = selectors.with_full_service(qs) if full_service else qs.select_related("organization")
     now = timezone.now()
     grouped: dict[int, list[dict]] = {}
@@ -309,12 +332,7 @@ def service_at_location_list(request: HttpRequest) -> dict:
     proximity = params.integer("proximity", 0, 1, MAX_PROXIMITY_M) if params.query.get("proximity") else None
     qs = selectors.services_filter(selectors.public_service_at_locations(), prefix="service__", **filters)
     if postcode_text:
-        try:
-            postcode = normalise_postcode(postcode_text)
-        except PlaceError:
-            postcode = ""
-        if not is_valid_postcode(postcode):
-            raise ApiError("postcode must be an Australian postcode (four digits).")
+        postcode = _postcode(postcode_text)
         place = selectors.place_for_postcode(postcode)
         qs = selectors.near_postcode(qs, place=place, postcode=postcode, proximity_m=proximity)
     elif proximity is not None:

@@ -307,6 +307,22 @@ class Location(HsdsModel):
         return ", ".join(p for p in parts if p)
 
 
+class LocationAccessibility(HsdsModel):
+    """HSDS `accessibility`: how people with a disability can reach and use a place, as the source says."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="accessibility")
+    description = models.TextField(blank=True)
+    details = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "location accessibility"
+
+    def __str__(self) -> str:
+        return self.description[:60] or self.details[:60] or self.url
+
+
 class ServiceAtLocation(HsdsModel):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_at_locations")

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 
 from services_directory import opening
 from services_directory.models import (
+    AreaScope,
     Closure,
     Location,
     Phone,
@@ -147,6 +148,11 @@ class Hours:
     public_holidays: str
     spans: tuple[opening.Span, ...] = ()
     local_today: datetime.date | None = None
+    # "Sydney time" when the times shown are in another zone than the visitor's (or the visitor's is
+    # not known and the line is not at one address), else "".
+    zone_note: str = ""
+    # The state whose public holidays apply ("" for national holidays only).
+    holiday_state: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -171,7 +177,9 @@ def service_hours(
 
     A national line that keeps local hours in each state (QLife) is judged in the visitor's zone;
     otherwise the location's zone, else the service's. Holidays are those of the state the hours
-    are kept in.
+    are kept in; a line for one state with no address keeps that state's. When the zone differs
+    from the visitor's (or the visitor's is not known and the line is not at one address), the
+    text says which zone its times are in: "Opens today at 3pm (Sydney time)".
     """
     schedules = list(service.schedules.all())
     if not service.hours_known or not schedules:
@@ -182,16 +190,49 @@ def service_hours(
     always = opening.always_open(spans) and not rules.closures
     state_now = opening.status(spans, zone, now, rules)
     local_today = now.astimezone(ZoneInfo(zone)).date()
+    note = "" if always else zone_note(zone, now=now, place=place, at_address=location is not None)
+    text = opening.describe(state_now, now, always=always)
     return Hours(
         known=True,
         always=always,
         status=state_now,
-        text=opening.describe(state_now, now, always=always),
+        text=f"{text} ({note})" if note and (state_now.is_open or state_now.next_opening) else text,
         zone=zone,
         public_holidays=service.public_holidays,
         spans=tuple(spans),
         local_today=local_today,
+        zone_note=note,
+        holiday_state=rules.state or "",
     )
+
+
+ZONE_NAMES = {
+    "Australia/Sydney": "Sydney time",
+    "Australia/Melbourne": "Melbourne time",
+    "Australia/Brisbane": "Brisbane time",
+    "Australia/Adelaide": "Adelaide time",
+    "Australia/Perth": "Perth time",
+    "Australia/Hobart": "Hobart time",
+    "Australia/Darwin": "Darwin time",
+    "Australia/Broken_Hill": "Broken Hill time",
+    "Australia/Lord_Howe": "Lord Howe Island time",
+}
+
+
+def zone_name(zone: str) -> str:
+    """ "Australia/Perth" -> "Perth time" (plain words, no AWST)."""
+    return ZONE_NAMES.get(zone) or zone.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+def zone_note(zone: str, *, now: datetime.datetime, place: Place | None, at_address: bool) -> str:
+    """Which zone to name beside the times: the hours' zone when its clock differs from the
+    visitor's now; when the visitor's place is not known, the zone of a line with no address
+    (its times are not "local" to anyone in particular), never that of a venue."""
+    if place is None:
+        return "" if at_address else zone_name(zone)
+    here = ZoneInfo(place.time_zone)
+    there = ZoneInfo(zone)
+    return "" if now.astimezone(here).utcoffset() == now.astimezone(there).utcoffset() else zone_name(zone)
 
 
 def open_now(
@@ -324,15 +365,36 @@ def _zone_and_state(
     if location is not None and location.state_province:
         zone = location.time_zone or zone_for(state=location.state_province, postcode=location.postal_code)
         return zone, location.state_province
+    # Asked only when it changes the answer (holidays matter only to a line closed on them), so
+    # search pages do not read every line's areas.
+    wanted = location is None and (service.public_holidays == PublicHolidays.CLOSED or not service.time_zone)
+    state = _only_state(service) if wanted else None
+    if state:
+        # A line for one state with no address (a state helpline) keeps that state's holidays.
+        return service.time_zone or zone_for(state=state), state
     return service.time_zone or DEFAULT_ZONE, None
+
+
+def _only_state(service) -> str | None:
+    """The one state a service's areas cover, when they cover exactly one (scope "state")."""
+    areas = getattr(service, "service_areas", None)
+    if areas is None:
+        return None
+    states = {state for area in areas.all() if area.scope == AreaScope.STATE for state in area.state_list}
+    if len(states) != 1 or any(area.scope != AreaScope.STATE for area in areas.all()):
+        return None
+    return states.pop()
 
 
 def _opening_rules(
     service: Service, schedules: list, closures, place: Place | None, location: Location | None
 ):
     zone, state = _zone_and_state(service, place, location)
-    # A span may carry its own zone; a service keeps one zone for all spans, so the first decides.
-    zone = next((s.time_zone for s in schedules if s.time_zone), zone)
+    if not service.hours_in_local_time:
+        # A span may carry its own zone; a service keeps one zone for all spans, so the first decides.
+        # Not for a line whose hours are each state's local time (QLife): a zone on its spans (an HSDS
+        # export writes one) must not turn a Perth visitor's 3pm into Sydney's.
+        zone = next((s.time_zone for s in schedules if s.time_zone), zone)
     spans = [opening.span_from_schedule(s) for s in schedules]
     rules = opening.Rules(
         state=state,

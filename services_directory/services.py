@@ -23,6 +23,7 @@ from services_directory.models import (
     Language,
     ListingReport,
     Location,
+    LocationAccessibility,
     Organization,
     Phone,
     Schedule,
@@ -164,6 +165,7 @@ class PhoneData:
     description: str = ""
     call_cost: str = ""
     hsds_id: uuid.UUID | None = None  # kept from an HSDS import
+    extension: str = ""
 
 
 @dataclass
@@ -254,6 +256,7 @@ def service_upsert(
             Phone(
                 service=service,
                 number=p.number,
+                extension=p.extension,
                 type=p.type,
                 description=p.description,
                 call_cost=p.call_cost,
@@ -343,7 +346,10 @@ def area_fields(area: AreaData) -> dict:
 
 
 def _replace(model, service: Service, rows: list) -> None:
-    """Make the service's rows of `model` equal to `rows`, keeping unchanged rows (and their ids)."""
+    """Make the service's rows of `model` equal to `rows`, keeping unchanged rows (and their ids).
+
+    A phone or schedule may also belong to a location (HSDS lets one record serve both); that link is
+    location_contacts_replace's to keep, so it is left as it is here."""
     existing = {row.hsds_id: row for row in model.objects.filter(service=service)}
     keep = set()
     for row in rows:
@@ -355,7 +361,7 @@ def _replace(model, service: Service, rows: list) -> None:
         keep.add(current.pk)
         changed = False
         for f in row._meta.concrete_fields:
-            if f.primary_key or f.name in {"created_at", "updated_at"}:
+            if f.primary_key or f.name in {"created_at", "updated_at", "location"}:
                 continue
             if getattr(current, f.attname) != getattr(row, f.attname):
                 setattr(current, f.attname, getattr(row, f.attname))
@@ -386,6 +392,73 @@ def location_upsert(*, hsds_id: uuid.UUID, fields: dict, services: Iterable[Serv
     if changed:  # a nightly import re-sends every place: unchanged ones leave their points alone
         search_points_refresh(location_ids=[location.pk])
     return location
+
+
+@transaction.atomic
+def location_contacts_replace(
+    *,
+    location: Location,
+    phones: list[PhoneData],
+    schedules: list[ScheduleData],
+    accessibility: list[dict] = (),
+) -> None:
+    """Make a location's own phones, opening hours and accessibility entries ({id, description,
+    details, url}) equal to these (an HSDS import keeps them).
+
+    A row whose HSDS id is already a service's phone or schedule (the official examples give one
+    record to both) is linked to the location too, not copied. Rows no longer wanted lose the link,
+    and are deleted when no service holds them either."""
+    for model, items, kind in ((Phone, phones, "phone"), (Schedule, schedules, "schedule")):
+        wanted = []
+        for i, item in enumerate(items):
+            hsds_id = item.hsds_id or hsds_id_for(kind, f"location/{location.hsds_id}/{i}")
+            wanted.append(hsds_id)
+            values = (
+                {
+                    "number": item.number,
+                    "extension": item.extension,
+                    "type": item.type,
+                    "description": item.description,
+                    "position": i,
+                }
+                if kind == "phone"
+                else {
+                    "byday": item.byday,
+                    "opens_at": item.opens_at,
+                    "closes_at": item.closes_at,
+                    "time_zone": item.time_zone,
+                    "valid_from": item.valid_from,
+                    "valid_to": item.valid_to,
+                    "description": item.description,
+                }
+            )
+            row = model.objects.filter(hsds_id=hsds_id).first()
+            if row is None:
+                row = model(hsds_id=hsds_id, location=location, **values)
+                row.full_clean()
+                row.save()
+            elif row.service_id is not None:
+                if row.location_id != location.pk:  # a service's row: link it, keep the service's values
+                    row.location = location
+                    row.save(update_fields=["location"])
+            elif _assign(row, {"location": location, **values}):
+                row.full_clean()
+                row.save()
+        stale = model.objects.filter(location=location).exclude(hsds_id__in=wanted)
+        stale.filter(service__isnull=True).delete()
+        stale.update(location=None)
+    wanted = []
+    for item in accessibility:
+        hsds_id = uuid.UUID(item["id"])
+        wanted.append(hsds_id)
+        row = LocationAccessibility.objects.filter(hsds_id=hsds_id).first() or LocationAccessibility(
+            hsds_id=hsds_id
+        )
+        values = {k: item.get(k, "") for k in ("description", "details", "url")}
+        if _assign(row, {"location": location, **values}):
+            row.full_clean()
+            row.save()
+    LocationAccessibility.objects.filter(location=location).exclude(hsds_id__in=wanted).delete()
 
 
 @transaction.atomic

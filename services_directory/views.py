@@ -17,7 +17,7 @@ from services_directory import selectors
 from services_directory.forms import COST_LABELS, ListingReportForm, parse_search, term_choices
 from services_directory.models import LANGUAGE_NAMES, Place, Service
 from services_directory.places import Ambiguous, NotFound, resolve_place
-from services_directory.search import RADIUS_CHOICES, Filters, search_services
+from services_directory.search import RADIUS_CHOICES, Filters, clean_query, search_services
 from services_directory.services import ReportRateLimited, listing_report_create
 from usage.counter import count
 
@@ -88,7 +88,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     locations = [sal.location for sal in service.service_at_locations.all()]
     location = locations[0] if locations else None
-    hours = selectors.service_hours(service, now=now, location=location)
+    # The visitor's place, carried in the link from the results (?near=6000 WA), so that a line kept
+    # in each state's local time is judged in his. Anything else in `near` is ignored, never an error.
+    near = clean_query(request.GET.get("near") or "")[:100]
+    resolved = resolve_place(near) if near else None
+    place = resolved if isinstance(resolved, Place) else None
+    hours = selectors.service_hours(service, now=now, place=place, location=location)
     count("listing_view", service=service.slug[:60])
     return render(
         request,
@@ -96,6 +101,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "service": service,
             "hours": hours,
+            "place": place,
             "locations": locations,
             "types": selectors.terms_of(service, "service-type"),
             "audiences": selectors.terms_of(service, "audience"),

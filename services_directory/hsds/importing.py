@@ -30,17 +30,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from services_directory import services
-from services_directory.hsds import tabular
+from services_directory.hsds import hours_attributes, tabular
 from services_directory.hsds.serialize import POSTCODE_EXTENT_PREFIX, STATE_EXTENT_PREFIX
 from services_directory.hsds.validation import Problem, record_id, record_problems
 from services_directory.models import (
     STATE_NAMES,
     STATES,
+    AreaScope,
     ImportedRecord,
     Organization,
     PhoneType,
     Place,
     Service,
+    ServiceAttribute,
 )
 from services_directory.places import PlaceError, normalise_name, normalise_postcode, zone_for
 from services_directory.services import AreaData, LanguageData, PhoneData, ScheduleData, ServiceData
@@ -89,6 +91,9 @@ class LocationPlan:
     sal_id: uuid.UUID
     sal_description: str
     fields: dict
+    phones: list[PhoneData] = field(default_factory=list)
+    schedules: list[ScheduleData] = field(default_factory=list)
+    accessibility: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +104,8 @@ class ServicePlan:
     data: ServiceData
     attributes: list[dict]
     locations: list[LocationPlan]
+    # From our own export's hours attributes (hours_attributes.py); None: the feed says nothing.
+    closures: list | None = None
 
 
 @dataclass
@@ -247,10 +254,17 @@ def location_plan(sal: dict, index: int) -> LocationPlan | None:
         sid = uuid.UUID(str(sal["id"]))
     except (KeyError, ValueError):
         raise Unfit(where, "a location and its service_at_location need UUID ids") from None
+    # Phones and hours of the place itself: HSDS puts them on the location and on the service at
+    # location (the official examples repeat one record in both); one of each id is kept.
+    phones = _unique_by_id([*_dicts(location.get("phones")), *_dicts(sal.get("phones"))])
+    schedules = _unique_by_id([*_dicts(location.get("schedules")), *_dicts(sal.get("schedules"))])
     return LocationPlan(
         hsds_id=lid,
         sal_id=sid,
         sal_description=_text(sal, "description"),
+        phones=[_phone(p) for p in phones],
+        accessibility=_accessibility(location.get("accessibility"), owner=lid),
+        schedules=_schedules(schedules, state, where=f"{where}.schedules", ours=None),
         fields={
             "location_type": location.get("location_type") or "physical",
             "name": _text(location, "name", 300),
@@ -268,11 +282,99 @@ def location_plan(sal: dict, index: int) -> LocationPlan | None:
     )
 
 
+MAX_CHILDREN = 50
+
+
+def _placed(plan: LocationPlan) -> bool:
+    """The location is somewhere in Australia we can name: a state, a postcode or coordinates."""
+    f = plan.fields
+    return bool(f["state_province"] or f["postal_code"] or f["latitude"] is not None)
+
+
+def _dicts(value) -> list[dict]:
+    return [x for x in value[:MAX_CHILDREN] if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _unique_by_id(records: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for record in records:
+        key = str(record.get("id") or len(out))
+        if key not in seen:
+            seen.add(key)
+            out.append(record)
+    return out
+
+
+def _accessibility(value, *, owner: uuid.UUID) -> list[dict]:
+    """HSDS accessibility entries as we keep them (Location.accessibility): text only, bounded, each
+    with an id (the feed's, else one made from the location's, so that exports are stable)."""
+    out = []
+    for i, item in enumerate(_dicts(value)[:20]):
+        entry = {
+            "id": str(_uuid_or_none(item.get("id")) or uuid.uuid5(owner, f"accessibility/{i}")),
+            "description": _text(item, "description", 2000),
+            "details": _text(item, "details", 2000),
+            "url": _text(item, "url", 500),
+        }
+        entry = {k: v for k, v in entry.items() if v}
+        if len(entry) > 1:
+            out.append(entry)
+    return out
+
+
+def _phone(p: dict) -> PhoneData:
+    extension = p.get("extension")
+    if isinstance(extension, float) and extension.is_integer():
+        extension = int(extension)
+    return PhoneData(
+        number=_text(p, "number", 40),
+        extension=str(extension)[:20]
+        if isinstance(extension, int | str) and not isinstance(extension, bool)
+        else "",
+        type=p.get("type") if p.get("type") in PhoneType.values else "voice",
+        description=_text(p, "description", 300),
+        hsds_id=_uuid_or_none(p.get("id")),
+    )
+
+
+def _schedules(records: list[dict], state: str, *, where: str, ours: bool | None) -> list[ScheduleData]:
+    """Weekly opening hours. `ours`: the feed is our own export (it carries hours attributes), so a
+    span has a zone only when it says so; else the zone comes from the state or the UTC offset."""
+    out = []
+    for i, s in enumerate(records):
+        if not (s.get("opens_at") and s.get("closes_at") and s.get("byday")):
+            continue  # only weekly opening hours are modelled
+        if s.get("freq") not in (None, "WEEKLY"):
+            continue
+        own = hours_attributes.read_schedule_zone(s)
+        out.append(
+            ScheduleData(
+                byday=str(s["byday"]).upper().replace(" ", "")[:30],
+                opens_at=_time(s["opens_at"], f"{where}.{i}.opens_at"),
+                closes_at=_time(s["closes_at"], f"{where}.{i}.closes_at"),
+                time_zone=own or ("" if (_marked(s) if ours is None else ours) else _zone(s, state)),
+                valid_from=_date(s.get("valid_from"), f"{where}.{i}.valid_from"),
+                valid_to=_date(s.get("valid_to"), f"{where}.{i}.valid_to"),
+                description=_text(s, "description", 300),
+                hsds_id=_uuid_or_none(s.get("id")),
+            )
+        )
+    return out
+
+
+def _marked(schedule: dict) -> bool:
+    """Written by our export (its notes say where the times are kept)."""
+    notes = str(schedule.get("notes") or "")
+    return notes.startswith(("Times are kept in the ", "Times are local time in each state"))
+
+
 def area_data(area: dict) -> AreaData | None:
     """Our service area from an HSDS one written in the forms docs/hsds.md lists; None if not understood."""
     extent, kind = _text(area, "extent"), _text(area, "extent_type").lower()
     aid = _uuid_or_none(area.get("id"))
     name = _text(area, "name", 200)
+    if name in AreaScope.labels:
+        name = ""  # our export names an unnamed area by its scope ("State"); that is no name
     if kind == "geojson":
         try:
             feature = json.loads(extent)
@@ -329,33 +431,18 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
     provenance = source_url if source_url.startswith(("http://", "https://")) else website
     if not provenance:
         raise Unfit("url", "no source address: the service has no url and the data came from a file")
-    schedules = []
-    for i, s in enumerate(record.get("schedules", [])):
-        if not (s.get("opens_at") and s.get("closes_at") and s.get("byday")):
-            continue  # only weekly opening hours are modelled
-        if s.get("freq") not in (None, "WEEKLY"):
-            continue
-        schedules.append(
-            ScheduleData(
-                byday=str(s["byday"]).upper().replace(" ", "")[:30],
-                opens_at=_time(s["opens_at"], f"schedules.{i}.opens_at"),
-                closes_at=_time(s["closes_at"], f"schedules.{i}.closes_at"),
-                time_zone=_zone(s, state),
-                valid_from=_date(s.get("valid_from"), f"schedules.{i}.valid_from"),
-                valid_to=_date(s.get("valid_to"), f"schedules.{i}.valid_to"),
-                description=_text(s, "description", 300),
-                hsds_id=_uuid_or_none(s.get("id")),
-            )
+    areas = [a for a in (area_data(x) for x in _dicts(record.get("service_areas"))) if a is not None]
+    if not areas and not any(_placed(p) for p in locations):
+        raise Unfit(
+            "service_at_locations",
+            "no Australian place: no address, postcode or coordinates in Australia and no service area "
+            "we can read (AU, AU-NSW..., postcode:3000 or a radius)",
         )
-    phones = [
-        PhoneData(
-            number=_text(p, "number", 40),
-            type=p.get("type") if p.get("type") in PhoneType.values else "voice",
-            description=_text(p, "description", 300),
-            hsds_id=_uuid_or_none(p.get("id")),
-        )
-        for p in record.get("phones", [])
-    ]
+    attributes = [a for a in record.get("attributes", []) if isinstance(a, dict)]
+    hours_fields, closures = hours_attributes.read_service(attributes)
+    ours = bool(hours_fields)
+    schedules = _schedules(record.get("schedules", []), state, where="schedules", ours=ours)
+    phones = [_phone(p) for p in record.get("phones", []) if isinstance(p, dict)]
     cost_options = []
     for i, c in enumerate(record.get("cost_options", [])):
         try:
@@ -393,6 +480,7 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
         if state
         else next((s.time_zone for s in schedules if s.time_zone), "Australia/Sydney"),
         "hours_known": bool(schedules),
+        **hours_fields,
     }
     for age in ("minimum_age", "maximum_age"):
         value = fields[age]
@@ -420,7 +508,7 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
             fields=fields,
             phones=phones,
             schedules=schedules,
-            areas=[a for a in (area_data(x) for x in record.get("service_areas", [])) if a is not None],
+            areas=areas,
             languages=[
                 LanguageData(
                     code=_text(x, "code", 10) or "und",
@@ -432,8 +520,9 @@ def service_plan(record: dict, *, source_url: str, today: datetime.date) -> Serv
             ],
             cost_options=cost_options,
         ),
-        attributes=[a for a in record.get("attributes", []) if isinstance(a, dict)],
+        attributes=[a for a in attributes if not hours_attributes.is_ours(a)],
         locations=locations,
+        closures=closures,
     )
 
 
@@ -525,6 +614,7 @@ def _keep_local(data: ServiceData, service: Service, changed: list[str]) -> Serv
         phones=[
             PhoneData(
                 number=p.number,
+                extension=p.extension,
                 type=p.type,
                 description=p.description,
                 call_cost=p.call_cost,
@@ -623,6 +713,17 @@ def _terms_for(attributes: list[dict]) -> dict[str, list[str]]:
     return terms
 
 
+def _keep_attribute_ids(service: Service, attributes: list[dict]) -> None:
+    """The feed's own attribute ids, so that an export of what was imported names the same records."""
+    for attribute in attributes:
+        term_data = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
+        aid = _uuid_or_none(attribute.get("id"))
+        term_id = _uuid_or_none(attribute.get("taxonomy_term_id") or term_data.get("id"))
+        if aid is None or term_id is None or ServiceAttribute.objects.filter(hsds_id=aid).exists():
+            continue
+        ServiceAttribute.objects.filter(service=service, term__hsds_id=term_id).update(hsds_id=aid)
+
+
 def _write_service(plan: ServicePlan, *, source: str, result: ImportResult) -> None:
     organization = Organization.objects.filter(hsds_id=plan.organization_id).first()
     if plan.organization_fields:
@@ -650,12 +751,15 @@ def _write_service(plan: ServicePlan, *, source: str, result: ImportResult) -> N
             data = _keep_local(data, existing, changed)
         else:
             data.closures = [(c.starts_on, c.ends_on, c.description) for c in existing.closures.all()]
+    if plan.closures is not None:
+        data.closures = plan.closures  # our own export says which closures there are
     slug = (
         existing.slug
         if existing
         else f"{slugify(data.fields['name'])[:110] or 'service'}-{plan.hsds_id.hex[:8]}"
     )
     service = services.service_upsert(slug=slug, organization=organization, data=data, hsds_id=plan.hsds_id)
+    _keep_attribute_ids(service, plan.attributes)
     if "locations" not in changed:
         for loc in plan.locations:
             location = services.location_upsert(
@@ -663,6 +767,9 @@ def _write_service(plan: ServicePlan, *, source: str, result: ImportResult) -> N
             )
             services.service_at_location_upsert(
                 hsds_id=loc.sal_id, service=service, location=location, description=loc.sal_description
+            )
+            services.location_contacts_replace(
+                location=location, phones=loc.phones, schedules=loc.schedules, accessibility=loc.accessibility
             )
     services.imported_record_save(service=service, source=source, values=incoming, locally_changed=changed)
     sid = str(plan.hsds_id)

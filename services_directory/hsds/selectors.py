@@ -12,7 +12,8 @@ import math
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from services_directory.models import (
     AreaScope,
@@ -25,6 +26,7 @@ from services_directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from services_directory.places import postcode_place
 from services_directory.search import bounding_box, great_circle_km, query_words
 
 MAX_SEARCH_WORDS = 12
@@ -58,14 +60,22 @@ def _service_at_locations() -> Prefetch:
     return Prefetch(
         "service_at_locations",
         queryset=ServiceAtLocation.objects.select_related("location__organization")
-        .prefetch_related("location__schedules", "location__phones")
+        .prefetch_related("location__schedules", "location__phones", "location__accessibility")
         .order_by("id"),
     )
 
 
 def with_full_service(qs: QuerySet[Service], *, locations: bool = True) -> QuerySet[Service]:
     """What serialize.service_json needs, loaded in a fixed number of queries."""
-    prefetches = ["phones", "schedules", "service_areas", "languages", "cost_options", _attributes()]
+    prefetches = [
+        "phones",
+        "schedules",
+        "service_areas",
+        "languages",
+        "cost_options",
+        "closures",
+        _attributes(),
+    ]
     if locations:
         prefetches.append(_service_at_locations())
     return qs.select_related("organization").prefetch_related(*prefetches)
@@ -73,13 +83,13 @@ def with_full_service(qs: QuerySet[Service], *, locations: bool = True) -> Query
 
 def with_full_service_at_location(qs: QuerySet[ServiceAtLocation], *, nested: bool) -> QuerySet:
     qs = qs.select_related("service__organization", "location__organization").prefetch_related(
-        "location__schedules", "location__phones"
+        "location__schedules", "location__phones", "location__accessibility"
     )
     if nested:
         qs = qs.prefetch_related(
             *(
                 f"service__{name}"
-                for name in ("phones", "schedules", "service_areas", "languages", "cost_options")
+                for name in ("phones", "schedules", "service_areas", "languages", "cost_options", "closures")
             ),
             Prefetch(
                 "service__attributes",
@@ -140,8 +150,53 @@ def services_filter(
     return qs
 
 
+def first_services_of(organizations: list[Organization], *, limit: int) -> QuerySet[Service]:
+    """The public services of these organisations, at most `limit` each (by name), in one query."""
+    ranked = (
+        public_services()
+        .filter(organization__in=organizations)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("organization_id")], order_by=[F("name"), F("id")])
+        )
+    )
+    return ranked.filter(rank__lte=limit).order_by("name", "id")
+
+
 def place_for_postcode(postcode: str) -> Place | None:
-    return Place.objects.filter(postcode=postcode).order_by("id").first()
+    """The postcode's point (places.postcode_place: its main town, not the average of its localities)."""
+    return postcode_place(postcode)
+
+
+def services_near_postcode(qs: QuerySet[Service], *, place: Place | None, postcode: str) -> QuerySet[Service]:
+    """`postcode` on /services (not in the HSDS API description, which has it on /service_at_locations
+    only): services whose area covers the postcode (national, its state, a postcode list, a radius),
+    which includes phone lines with no location at all, and services with no area that have a location
+    within 50 km. An unknown postcode matches nothing."""
+    if place is None:
+        return qs.none()
+    coverage = (
+        Q(scope=AreaScope.NATIONAL)
+        | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
+        | Q(scope=AreaScope.POSTCODES, postcodes__contains=f" {postcode} ")
+    )
+    covers = Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk")))
+    within_radius = Exists(
+        ServiceArea.objects.filter(
+            service=OuterRef("pk"), scope=AreaScope.RADIUS, latitude__isnull=False, radius_km__isnull=False
+        )
+        .alias(km=great_circle_km(place.latitude, place.longitude, "latitude", "longitude"))
+        .filter(km__lte=F("radius_km"))
+    )
+    has_area = Exists(ServiceArea.objects.filter(service=OuterRef("pk")))
+    south, north, west, east = bounding_box(place.latitude, place.longitude, 50)
+    near = Exists(
+        ServiceAtLocation.objects.filter(
+            service=OuterRef("pk"),
+            location__latitude__range=(south, north),
+            location__longitude__range=(west, east),
+        )
+    )
+    return qs.filter(Q(covers) | Q(within_radius) | (~Q(has_area) & Q(near)))
 
 
 def near_postcode(

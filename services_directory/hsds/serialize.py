@@ -15,11 +15,13 @@ import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from services_directory.hsds import hours_attributes
 from services_directory.models import (
     AreaScope,
     CostOption,
     Language,
     Location,
+    LocationAccessibility,
     Organization,
     Phone,
     Schedule,
@@ -162,6 +164,7 @@ def schedule_json(
             "closes_at": schedule.closes_at.strftime("%H:%M"),
             "description": schedule.description,
             "notes": notes,
+            "attributes": hours_attributes.schedule_attributes(schedule),
         }
     )
 
@@ -270,6 +273,21 @@ def location_json(location: Location) -> dict:
             "latitude": location.latitude if visible else None,
             "longitude": location.longitude if visible else None,
             "addresses": [address] if address else [],
+            "accessibility": [accessibility_json(item) for item in location.accessibility.all()]
+            if visible
+            else [],
+        }
+    )
+
+
+def accessibility_json(item: LocationAccessibility) -> dict:
+    return _clean(
+        {
+            "id": str(item.hsds_id),
+            "location_id": str(item.location.hsds_id),
+            "description": item.description,
+            "details": item.details,
+            "url": item.url,
         }
     )
 
@@ -346,7 +364,8 @@ def service_json(service: Service, *, now: datetime.datetime, with_locations: bo
                 "service_areas": [service_area_json(a, service_id=sid) for a in service.service_areas.all()],
                 "languages": [language_json(language, parent=parent) for language in service_languages],
                 "cost_options": [cost_option_json(c, service_id=sid) for c in service.cost_options.all()],
-                "attributes": [attribute_json(a, service_id=sid) for a in service.attributes.all()],
+                "attributes": [attribute_json(a, service_id=sid) for a in service.attributes.all()]
+                + hours_attributes.service_attributes(service),
                 "organization": organization_json(service.organization),
             }
         )

@@ -29,6 +29,7 @@ TABLES = (
     "taxonomy_term",
     "location",
     "address",
+    "accessibility",
     "service_at_location",
 )
 SERVICE_CHILDREN = {
@@ -99,7 +100,17 @@ def tables_from_services(services: list[dict], *, taxonomies: list[dict], terms:
     def put(table: str, record: dict, **links) -> None:
         row = {k: record[k] for k in columns(table) if k in record}
         row.update({k: v for k, v in links.items() if v})
-        tables[table].setdefault(row["id"], row)
+        kept = tables[table].setdefault(row["id"], row)
+        # One record may belong to a service and to a location (a shared phone): keep both links.
+        for key, value in links.items():
+            if value and not kept.get(key):
+                kept[key] = value
+
+    def put_attributes(record: dict) -> None:
+        for attribute in record.get("attributes", []):
+            put("attribute", attribute, link_id=record["id"])
+            if "taxonomy_term" in attribute:
+                put("taxonomy_term", attribute["taxonomy_term"])
 
     for taxonomy in taxonomies:
         put("taxonomy", taxonomy)
@@ -113,12 +124,10 @@ def tables_from_services(services: list[dict], *, taxonomies: list[dict], terms:
         for key, table in SERVICE_CHILDREN.items():
             for child in service.get(key, []):
                 put(table, child, service_id=sid)
+                put_attributes(child)
                 for language in child.get("languages", []):
                     put("language", language, phone_id=child["id"])
-        for attribute in service.get("attributes", []):
-            put("attribute", attribute, link_id=sid)
-            if "taxonomy_term" in attribute:
-                put("taxonomy_term", attribute["taxonomy_term"])
+        put_attributes(service)
         for sal in service.get("service_at_locations", []):
             put("service_at_location", sal, service_id=sid)
             location = sal.get("location")
@@ -127,6 +136,13 @@ def tables_from_services(services: list[dict], *, taxonomies: list[dict], terms:
                 for key, table in LOCATION_CHILDREN.items():
                     for child in location.get(key, []):
                         put(table, child, location_id=location["id"])
+                        put_attributes(child)
+                for child in location.get("accessibility", []):
+                    put("accessibility", child, location_id=location["id"])
+            for key in ("phones", "schedules"):
+                for child in sal.get(key, []):
+                    put(key[:-1], child, location_id=sal["location_id"])
+                    put_attributes(child)
     return {t: list(rows.values()) for t, rows in tables.items()}
 
 
@@ -225,12 +241,25 @@ def services_from_tables(tables: dict[str, list[dict]]) -> list[dict]:
             row.setdefault("taxonomy", taxonomy.get("name", ""))
         return row
 
+    def with_attributes(rows: list[dict]) -> list[dict]:
+        for row in rows:
+            attributes = children("attribute", "link_id", row.get("id"))
+            for attribute in attributes:
+                found_term = term(attribute.get("taxonomy_term_id", ""))
+                if found_term:
+                    attribute["taxonomy_term"] = found_term
+            if attributes:
+                row["attributes"] = attributes
+        return rows
+
     services = []
     for row in tables.get("service", []):
         service = dict(row)
         sid = service.get("id")
         for key, table in SERVICE_CHILDREN.items():
             found = children(table, "service_id", sid)
+            if key == "schedules":
+                with_attributes(found)
             if key == "phones":
                 for phone in found:
                     phone_languages = children("language", "phone_id", phone["id"])
@@ -255,10 +284,13 @@ def services_from_tables(tables: dict[str, list[dict]]) -> list[dict]:
                 location = dict(location)
                 for key, table in LOCATION_CHILDREN.items():
                     found = children(table, "location_id", location["id"])
-                    if key != "addresses":
-                        found = [f for f in found if not f.get("service_id")]
+                    if key == "schedules":
+                        with_attributes(found)
                     if found:
                         location[key] = found
+                accessibility = children("accessibility", "location_id", location["id"])
+                if accessibility:
+                    location["accessibility"] = accessibility
                 sal["location"] = location
         if sals:
             service["service_at_locations"] = sals

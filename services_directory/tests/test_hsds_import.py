@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from services_directory.hsds import hours_attributes
 from services_directory.hsds.validation import record_problems
 from services_directory.models import (
     ImportedRecord,
@@ -144,7 +145,8 @@ def modelled(service: dict) -> dict:
         for k in ("id", "name", "alternate_name", "description", "email", "website")
     }
     out["phones"] = [
-        {k: p.get(k) for k in ("id", "number", "type", "description")} for p in service.get("phones", [])
+        {k: p.get(k) for k in ("id", "number", "extension", "type", "description")}
+        for p in service.get("phones", [])
     ]
     out["schedules"] = [
         {
@@ -173,7 +175,11 @@ def modelled(service: dict) -> dict:
         }
         for c in service.get("cost_options", [])
     ]
-    out["terms"] = sorted(a["taxonomy_term"]["id"] for a in service.get("attributes", []))
+    # Our own hours attributes (hours_attributes.py) carry facts HSDS has no field for; they are
+    # compared by the round trip of our own data, not here.
+    out["terms"] = sorted(
+        a["taxonomy_term"]["id"] for a in service.get("attributes", []) if not hours_attributes.is_ours(a)
+    )
     out["locations"] = [
         {
             "id": sal["id"],
@@ -186,6 +192,24 @@ def modelled(service: dict) -> dict:
                 k: sal["location"]["addresses"][0].get(k)
                 for k in ("address_1", "address_2", "city", "state_province", "postal_code", "country")
             },
+            # The place's own phones and hours (on the location or the service at location) and its
+            # accessibility: one of each id.
+            "phones": sorted(
+                {
+                    p["id"]: (p["id"], p["number"], p.get("extension"), p.get("type"), p.get("description"))
+                    for p in [*sal["location"].get("phones", []), *sal.get("phones", [])]
+                }.values()
+            ),
+            "schedules": sorted(
+                {
+                    x["id"]: (x["id"], x["byday"], x["opens_at"][:5], x["closes_at"][:5], x.get("valid_from"))
+                    for x in [*sal["location"].get("schedules", []), *sal.get("schedules", [])]
+                }.values()
+            ),
+            "accessibility": [
+                {k: a.get(k) for k in ("id", "description", "details", "url")}
+                for a in sal["location"].get("accessibility", [])
+            ],
         }
         for sal in service.get("service_at_locations", [])
     ]

@@ -28,6 +28,15 @@ def second_service() -> dict:
     other["name"] = "Second Counselling"
     for key in ("phones", "schedules", "languages", "cost_options", "service_areas", "service_at_locations"):
         other.pop(key, None)
+    # A phone line for all Australia: a record with no Australian place at all is refused (issue 17).
+    other["service_areas"] = [
+        {
+            "id": "9e3f1c2a-7b4d-4e5f-8a6b-1c2d3e4f5a6b",
+            "name": "Australia",
+            "extent": "AU",
+            "extent_type": "text",
+        }
+    ]
     return other
 
 

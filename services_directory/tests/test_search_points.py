@@ -172,6 +172,12 @@ HOURS_OF_EVERY_KIND = [
     },
     # Kept in each visitor's local time (as QLife is), 8am to 8pm.
     {"at": SYDNEY, "schedules": [(EVERY_DAY, T(8), T(20))], "hours_in_local_time": True},
+    # The same with a zone on its span (as an HSDS export writes one): still the visitor's time.
+    {
+        "at": SYDNEY,
+        "schedules": [ScheduleData(EVERY_DAY, T(15), T(0), time_zone="Australia/Sydney")],
+        "hours_in_local_time": True,
+    },
     # A span with its own zone and dates, and a second span (the first span's zone decides).
     {
         "at": RICHMOND_VIC,

@@ -3,16 +3,27 @@
 
 Usage:
     python3 build_gazetteer.py path/to/package/lib/resources/aus_postcodes.json [out.csv]
+    python3 build_gazetteer.py --check [postcodes.csv]
 
 The output defaults to postcodes.csv next to this script. A summary of dropped and
 changed rows is printed to stderr. See README.md for the rules.
+
+After a build, and on its own with --check (offline, from the CSV in the repo), every postcode's
+point is computed the way the site computes it (services_directory/postcode_points.py) and every
+locality far from its postcode's other localities is flagged ("FAR ..."): either a locality the
+source geocoded to the wrong place, or a remote one on a town's mail route. Flagged localities are
+still loaded and still found by name; they only do not pull their postcode's point.
 """
 
 import csv
 import json
 import re
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the project root, for the import below
+from services_directory.postcode_points import Locality, km, postcode_point
 
 STATES = {"NSW", "VIC", "QLD", "SA", "WA", "TAS", "NT", "ACT"}
 
@@ -103,7 +114,48 @@ def pick_coords(r, state):
     return None
 
 
+def check_points(path, out=sys.stderr):
+    """Print each postcode's point and flag far localities; returns the flagged (postcode, locality, km)."""
+    by_postcode = defaultdict(list)
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            by_postcode[row["postcode"]].append(row)
+    towns = defaultdict(set)
+    aliases = Path(__file__).with_name("aliases.csv")
+    if aliases.exists():
+        with aliases.open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(line for line in f if not line.startswith("#")):
+                towns[row["postcode"]].add(row["locality"])
+    flagged, methods = [], Counter()
+    for postcode, rows in sorted(by_postcode.items()):
+        state = Counter(r["state"] for r in rows).most_common(1)[0][0]
+        localities = [
+            Locality(r["locality"], float(r["latitude"]), float(r["longitude"]))
+            for r in rows
+            if r["state"] == state
+        ]
+        point = postcode_point(localities, known_towns=towns[postcode])
+        methods[point.method] += 1
+        for far in point.outliers:
+            distance = km((far.latitude, far.longitude), (point.latitude, point.longitude))
+            flagged.append((postcode, far.name, distance))
+            print(
+                f"FAR {postcode} {far.name} {state}: {distance:.0f} km from the postcode's point "
+                f"({point.anchor}, {point.method})",
+                file=out,
+            )
+    print(
+        f"postcodes: {len(by_postcode)}; points by method: {dict(sorted(methods.items()))}; "
+        f"far localities flagged: {len(flagged)}",
+        file=out,
+    )
+    return flagged
+
+
 def main(argv):
+    if len(argv) >= 2 and argv[1] == "--check":
+        check_points(Path(argv[2]) if len(argv) > 2 else Path(__file__).with_name("postcodes.csv"))
+        return 0
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -154,6 +206,7 @@ def main(argv):
         print(f"DROP {why}: {tag}", file=sys.stderr)
     for why, tag, lat, lon in notes:
         print(f"NOTE {why}: {tag} -> {lat:.4f},{lon:.4f}", file=sys.stderr)
+    check_points(out)
     return 0
 
 

@@ -11,6 +11,8 @@
   var plan = root.querySelector("[data-keep-plan]");
   var list = root.querySelector("[data-keep-steps]");
   if (noscript) { noscript.hidden = true; }
+  // A different kept link pasted into this tab: show that one instead.
+  window.addEventListener("hashchange", function () { window.location.reload(); });
 
   function fail() { if (bad) { bad.hidden = false; } }
 

@@ -51,7 +51,7 @@ PROFILES = [
     ("a child hurt", {"has_kids": "yes", "kids_open": "once_or_twice", "kids_harm": "once_or_twice"},
      "talk-today", "mens_referral_service", TODAY),
     ("with an order", {"court_order": "yes", "words_open": "once_or_twice"},
-     "keep-an-eye", "mens_referral_service", "Talk to someone who knows about orders"),
+     "keep-an-eye", "mens_referral_service", "Get help while there is an order"),
     ("with an order, broken", {"court_order": "yes", "order_breach": "yes"},
      "talk-today", "mens_referral_service", TODAY),
     ("first-time physical", {"physical_open": "once_or_twice", "phys_push": "once_or_twice"},

@@ -403,3 +403,27 @@ class TestAnyStateIsAnsweredCalmly(HypothesisTestCase):
         assert response.status_code == 400
         html = response.content.decode()
         assert "Please start the check again" in html and 'href="/check/"' in html
+
+
+def test_nothing_on_the_result_page_leaves_its_tab(client, q):
+    """Back must never land on the POSTed result (decision 0020a): every way out of the plan and the result
+    opens a new tab, calls, downloads, or posts the signed state (the check's own Back)."""
+    html = _main(walk(client, all_never(q, words_open="often", yell_shout="often", afraid_of_partner="often",
+                                         pressure_open="often", pressure_drinking="often",
+                                         barriers=["dont_know_where"])).content.decode())  # fmt: skip
+    body = html[: html.index('class="helpful')]
+    for tag in re.findall(r"<a [^>]*>", body):
+        href = re.search(r'href="([^"]*)"', tag).group(1)
+        if href.startswith(("tel:", "#")):
+            continue
+        assert 'target="_blank"' in tag, tag
+    for form in re.findall(r'<form method="get"[^>]*>', body):
+        assert 'target="_blank"' in form, form
+
+
+class TestAnyFragmentIsReadCalmly(HypothesisTestCase):
+    @settings(max_examples=200, deadline=None)
+    @given(fragment=st.text(max_size=250))
+    def test_any_fragment_is_a_plan_or_none(self, fragment):
+        read = plan_fragment_read(fragment=fragment, questionnaire=_Q)
+        assert read is None or all(action in _Q.actions.values() for action in read[0])

@@ -220,14 +220,14 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
     barriers = tuple(q.barriers[key] for key in chosen_barriers)  # type: ignore[union-attr]
 
     suggested_keys = list(band.actions)
+    leads = []  # `lead` actions that apply go first, in the file's order (a crisis line, tonight, the order)
     for action in q.actions.values():
         if action.suggest_when and condition_holds(action.suggest_when, answers, q):
             if action.lead:
-                if action.key in suggested_keys:
-                    suggested_keys.remove(action.key)
-                suggested_keys.insert(0, action.key)
+                leads.append(action.key)
             elif action.key not in suggested_keys:
                 suggested_keys.append(action.key)
+    suggested_keys = leads + [key for key in suggested_keys if key not in leads]
     if suicide_only and "find_program" in suggested_keys[:2]:
         # A man whose only worrying answer is suicide is not sent to a behaviour change program first.
         suggested_keys.remove("find_program")

@@ -427,3 +427,13 @@ class TestAnyFragmentIsReadCalmly(HypothesisTestCase):
     def test_any_fragment_is_a_plan_or_none(self, fragment):
         read = plan_fragment_read(fragment=fragment, questionnaire=_Q)
         assert read is None or all(action in _Q.actions.values() for action in read[0])
+
+
+def test_with_an_order_the_plan_leads_with_the_order_steps(q):
+    result = score(all_never(q, court_order="yes", words_open="once_or_twice", yell_shout="once_or_twice"))
+    assert [action.key for action in result.suggested_actions[:2]] == ["call_mrs", "order_help"]
+
+
+def test_danger_tonight_leads_the_plan_with_a_safe_night(q):
+    result = score(all_never(q, now_hurt_someone="yes"))
+    assert result.suggested_actions[0].key == "safe_tonight"

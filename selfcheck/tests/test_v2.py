@@ -54,6 +54,8 @@ PROFILES = [
      "keep-an-eye", "mens_referral_service", "Get help while there is an order"),
     ("with an order, broken", {"court_order": "yes", "order_breach": "yes"},
      "talk-today", "mens_referral_service", TODAY),
+    ("hit once", {"physical_open": "once_or_twice", "phys_hit": "once_or_twice"},
+     "talk-today", "mens_referral_service", TODAY),
     ("first-time physical", {"physical_open": "once_or_twice", "phys_push": "once_or_twice"},
      "hurting", "mens_referral_service", "Talk to someone this week"),
     ("sexual force once", {"sex_open": "once_or_twice", "sex_force": "once_or_twice"},

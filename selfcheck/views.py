@@ -1,9 +1,14 @@
-"""The self-check: an intro page, then one generic view that walks the steps, then the result.
+"""The self-check: an intro page, then one generic view that walks the pages he is asked, then the result.
 
 No session, no cookie, nothing stored: each page posts its answers together with the earlier ones,
-which travel in a signed hidden field (selfcheck.forms.State). Every response carries
+which travel in a signed hidden field (selfcheck.forms.State). Every step and result carries
 `Cache-Control: no-store`, so Back and history on a shared device show nothing. A GET to a POST-only
-address goes back to the start. The only trace is the anonymous counters in usage.events.
+address goes back to the start. The traces are the anonymous counters in usage.events and, for one
+day, a random "already counted" marker per walk (selfcheck.services.check_completion_first).
+
+The plan is kept without storing anything: `notes` is the same page for everyone and reads the plan
+from the address's #fragment in the browser; `notes_download` turns the signed state into a text file
+(docs/decisions/0020a-selfcheck-back-and-keep.md).
 """
 
 from __future__ import annotations

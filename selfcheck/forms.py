@@ -1,4 +1,4 @@
-"""Forms for the self-check, built from the questionnaire: one form per step, plus the plan and "did this help?".
+"""Forms for the self-check, built from the questionnaire: one form per step, plus "did this help?".
 
 Earlier answers travel in one hidden field, `state`, signed with Django's signing (SECRET_KEY), so a
 changed value is detected. Nothing is kept on the server between pages.
@@ -6,6 +6,7 @@ changed value is detected. Nothing is kept on the server between pages.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django import forms
@@ -13,9 +14,12 @@ from django.core import signing
 
 from config.antispam import AntiSpamFormMixin
 from selfcheck.questionnaire import Question, Questionnaire, Step
-from selfcheck.scoring import Answers, InvalidAnswers, answers_validate
+from selfcheck.scoring import Answers, InvalidAnswers, answers_shown, answers_validate, step_questions
 
 STATE_SALT = "selfcheck.state"
+# A page left open longer than this asks him to start again. It also bounds how long the one-time
+# completion marker (selfcheck.services) must live to stop a replayed last page counting twice.
+STATE_MAX_AGE = 24 * 60 * 60
 # Fields every step page sends besides its questions.
 KNOWN_FIELDS = frozenset({"state", "nav"})
 MISSING_ANSWER = "Please pick an answer to this question."
@@ -29,11 +33,20 @@ class BadState(ValueError):
 class State:
     step: int  # the page that posted: 0 the intro, 1..N a step, N + 1 the result
     answers: Answers
+    # One random value per walk through the check (v2), so a replayed last page counts once. It says
+    # nothing about him or his answers.
+    nonce: str = ""
+
+
+def nonce_new() -> str:
+    return secrets.token_urlsafe(16)
 
 
 def state_sign(*, state: State, questionnaire: Questionnaire) -> str:
     payload = {"v": questionnaire.id, "s": state.step, "a": {k: list(v) if isinstance(v, tuple) else v
                                                              for k, v in state.answers.items()}}  # fmt: skip
+    if state.nonce:
+        payload["n"] = state.nonce
     return signing.dumps(payload, salt=STATE_SALT, compress=True)
 
 
@@ -42,8 +55,10 @@ def state_read(*, token: str, questionnaire: Questionnaire) -> State:
     if not token or len(token) > 20_000:
         raise BadState("missing")
     try:
-        payload = signing.loads(token, salt=STATE_SALT)
-    except (signing.BadSignature, ValueError) as error:
+        payload = signing.loads(token, salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise BadState("expired") from error
+    except (signing.BadSignature, ValueError, TypeError, OverflowError) as error:
         raise BadState("signature") from error
     if not isinstance(payload, dict) or payload.get("v") != questionnaire.id:
         raise BadState("version")
@@ -54,7 +69,10 @@ def state_read(*, token: str, questionnaire: Questionnaire) -> State:
         answers = answers_validate(payload.get("a"), questionnaire=questionnaire, complete=False)
     except InvalidAnswers as error:
         raise BadState("answers") from error
-    return State(step, answers)
+    nonce = payload.get("n", "")
+    if not isinstance(nonce, str) or len(nonce) > 64:
+        raise BadState("nonce")
+    return State(step, answers, nonce)
 
 
 @dataclass(frozen=True)
@@ -99,10 +117,11 @@ class StepForm(forms.Form):
     """The questions of one step. Built per step by `step_form`."""
 
     step: Step
+    shown: tuple[Question, ...]  # the questions of this page that are asked (v2 skips follow-ups)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for question in self.step.questions:
+        for question in self.shown:
             self.fields[question.id] = _field(question)
 
     def questions(self) -> list[QuestionView]:
@@ -113,7 +132,7 @@ class StepForm(forms.Form):
         self-check step's time, and the steps are a third of the site's requests (docs/performance.md).
         """
         views = []
-        for question in self.step.questions:
+        for question in self.shown:
             value = self[question.id].value()
             values = value if isinstance(value, list | tuple) else [] if value in (None, "") else [value]
             chosen = {str(v) for v in values}
@@ -137,7 +156,7 @@ class StepForm(forms.Form):
         getlist = getattr(self.data, "getlist", None)
         if getlist is None:
             return cleaned
-        for question in self.step.questions:
+        for question in self.shown:
             if not question.multiple and len(getlist(question.id)) > 1:
                 self.add_error(question.id, "Please pick only one answer.")
         unknown = set(self.data) - set(self.fields) - KNOWN_FIELDS
@@ -149,7 +168,7 @@ class StepForm(forms.Form):
 
     def answers(self) -> Answers:
         out: Answers = {}
-        for question in self.step.questions:
+        for question in self.shown:
             value = self.cleaned_data.get(question.id)
             if question.multiple:
                 out[question.id] = tuple(value or ())
@@ -167,32 +186,19 @@ class StepForm(forms.Form):
         ]
 
 
-def step_form(step: Step) -> type[StepForm]:
-    return type(f"StepForm_{step.id}", (StepForm,), {"step": step})
+def step_form(step: Step, answers: Answers | None = None, questionnaire: Questionnaire | None = None):
+    """The form for one page. With the earlier answers, only the questions that are asked."""
+    if questionnaire is None:
+        shown = step.questions
+    else:
+        shown = step_questions(step, answers_shown(answers or {}, questionnaire), questionnaire)
+    return type(f"StepForm_{step.id}", (StepForm,), {"step": step, "shown": tuple(shown)})
 
 
 def step_initial(step: Step, answers: Answers) -> dict:
     return {
         q.id: list(answers[q.id]) if q.multiple else answers[q.id] for q in step.questions if q.id in answers
     }
-
-
-class PlanForm(forms.Form):
-    """The actions he ticked on the result page."""
-
-    def __init__(self, *args, questionnaire: Questionnaire, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"] = forms.MultipleChoiceField(
-            choices=[(key, action.label) for key, action in questionnaire.actions.items()],
-            required=False,
-            error_messages={"invalid_choice": "Please pick only from the steps shown."},
-        )
-
-    def clean_action(self):
-        chosen = self.cleaned_data["action"]
-        if len(set(chosen)) != len(chosen):
-            raise forms.ValidationError("Each step can only be picked once.")
-        return chosen
 
 
 class HelpfulForm(AntiSpamFormMixin, forms.Form):

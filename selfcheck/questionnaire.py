@@ -10,7 +10,7 @@ stops with a `QuestionnaireError` that names the file and the key, e.g.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent / "questionnaire"
-CURRENT_FILE = QUESTIONNAIRE_DIR / "v1.yaml"
+CURRENT_FILE = QUESTIONNAIRE_DIR / "v2.yaml"
+V1_FILE = QUESTIONNAIRE_DIR / "v1.yaml"
 
 
 class QuestionnaireError(ValueError):
@@ -41,6 +42,24 @@ class Contact:
     @property
     def tel(self) -> str:
         return self.number.replace(" ", "")
+
+    @property
+    def in_text(self) -> str:
+        """The name inside a sentence: "call the Lifeline crisis line", not "call The Lifeline ..."."""
+        return "the" + self.name[3:] if self.name.startswith("The ") else self.name
+
+    @property
+    def cost(self) -> str:
+        """What a call costs, in words. 1800 numbers are free from most phones; 13 and 1300 numbers cost a
+        local call (so they are never called "free" on the page); 000 is free."""
+        digits = self.tel
+        if digits == "000":
+            return "Free."
+        if digits.startswith("1800"):
+            return "Free from most phones."
+        if digits.startswith("13"):
+            return "The cost of a local call."
+        return ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,8 @@ class Question:
     weight: int
     danger: bool
     multiple: bool = False
+    # Shown only when this holds on the earlier answers (v2: follow-ups of a section's opening question).
+    show_when: Condition | None = None
 
     @property
     def required(self) -> bool:
@@ -143,6 +164,9 @@ class Block:
     body: tuple[str, ...]
     contacts: tuple[Contact, ...]
     notes: dict[str, str]
+    answers: dict[str, str] = field(default_factory=dict)  # v2: his answer, reflected back honestly
+    serious_rules: tuple[str, ...] = ()  # v2: danger rules after which the block is never reassurance
+    serious_body: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +176,7 @@ class ReadinessBand:
     max: int
     title: str
     feedback: tuple[str, ...]
+    urgent_feedback: tuple[str, ...] = ()  # v2: used when danger is shown (no "come back any time")
 
 
 @dataclass(frozen=True)
@@ -171,12 +196,16 @@ class Action:
     contacts: tuple[Contact, ...]
     link: str
     suggest_when: Condition | None
+    call: Contact | None = None  # v2: the number this step asks him to call
+    search: str = ""  # v2: a directory search near a postcode he types
+    lead: bool = False  # v2: put first in the plan when suggest_when holds
 
 
 @dataclass(frozen=True)
 class TimeoutStep:
     title: str
     text: str
+    order_note: str = ""  # v2: a warning for a man with a protection order
 
 
 @dataclass(frozen=True)
@@ -186,6 +215,52 @@ class TimeoutPlan:
     intro: str
     steps: tuple[TimeoutStep, ...]
     note: str
+    warning: str = ""  # v2: shown before the steps
+
+
+@dataclass(frozen=True)
+class DangerRule:
+    """A danger signal: fires when ALL its conditions hold. Rationale and source: docs/selfcheck.md."""
+
+    id: str
+    all: tuple[Condition, ...]
+    note: str
+    contacts: tuple[Contact, ...]
+    suicide: bool = False  # alone, gives the suicide-only result
+    route_now: bool = False  # also shown on the very next page of the check
+
+
+@dataclass(frozen=True)
+class NextStepCase:
+    when: str  # danger | suicide_only | band | condition
+    band: str
+    condition: Condition | None
+    heading: str
+    text: str
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    plan_link: str
+    emergency: str
+    cases: tuple[NextStepCase, ...]
+
+
+@dataclass(frozen=True)
+class Keep:
+    title: str
+    intro: str
+    link_label: str
+    link_text: str
+    download_label: str
+    download_text: str
+    print_label: str
+    where: tuple[str, ...]
+    page_title: str
+    no_script: str
+    bad_link: str
 
 
 @dataclass(frozen=True)
@@ -231,6 +306,13 @@ class Questionnaire:
     timeout_plan: TimeoutPlan
     when_you_call_title: str
     when_you_call_body: tuple[str, ...]
+    # v2 only (empty for v1)
+    danger_rules: tuple[DangerRule, ...] = ()
+    danger_band: str = ""
+    next_step: NextStep | None = None
+    confidentiality_title: str = ""
+    confidentiality_body: tuple[str, ...] = ()
+    keep: Keep | None = None
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -364,8 +446,18 @@ def _condition(node: _Node, questions: dict[str, Question], areas: dict[str, Are
     return condition
 
 
+def contact_for(key: str, *, table: dict[str, Contact]) -> Contact:
+    """The ONE place a contact id (emergency, mensline, ...) becomes a name, number, hours and source.
+
+    Texts in the questionnaire never type a number: they name a contact id, and every id goes through
+    here. Today the table is the questionnaire's own `contacts:`; pointing this at the site-wide contact
+    registry (issue 16) changes every number on the self-check at once.
+    """
+    return table[key]
+
+
 def _contacts(node: _Node, key: str, contacts: dict[str, Contact]) -> tuple[Contact, ...]:
-    return tuple(contacts[name] for name in node.keys(key, contacts, "contacts"))
+    return tuple(contact_for(name, table=contacts) for name in node.keys(key, contacts, "contacts"))
 
 
 def _link(node: _Node, key: str = "link") -> str:
@@ -420,7 +512,8 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
     root.only(
         {"version", "id", "language", "minutes", "period", "contacts", "intro", "scales", "steps", "areas",
          "scoring", "results", "danger", "own_safety", "readiness", "barriers", "actions", "timeout_plan",
-         "when_you_call"}
+         "when_you_call"},
+        {"danger_rules", "next_step", "confidentiality", "keep"},
     )  # fmt: skip
 
     contacts = {}
@@ -465,11 +558,16 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         )  # fmt: skip
 
     steps = []
+    earlier: dict[str, Question] = {}  # a show_when may only look at questions on earlier pages
     for _, step in root.items("steps"):
-        step.only({"id", "title", "intro", "questions"})
+        step.only({"id", "title", "intro", "questions"}, {"show_when"})
+        step_when = _condition(step.child("show_when"), earlier, areas) if "show_when" in step.data else None
         questions = []
         for _, q in step.items("questions"):
-            q.only({"id", "text", "scale", "area", "scored", "weight", "danger"}, {"multiple"})
+            q.only({"id", "text", "scale", "area", "scored", "weight", "danger"}, {"multiple", "show_when"})
+            if "show_when" in q.data and step_when is not None:
+                q.fail("a question cannot have show_when on a page that has one", "show_when")
+            when = _condition(q.child("show_when"), earlier, areas) if "show_when" in q.data else step_when
             scale_name = q.text("scale")
             if scale_name not in scales:
                 q.fail(f"{scale_name!r} is not one of the scales", "scale")
@@ -487,8 +585,10 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
                 q.fail("must be letters, digits and underscores", "id")
             questions.append(
                 Question(q.text("id"), q.text("text"), scales[scale_name], area, scored, weight,
-                         q.boolean("danger"), multiple)
+                         q.boolean("danger"), multiple, when)
             )  # fmt: skip
+        for question in questions:
+            earlier[question.id] = question
         steps.append(Step(step.text("id"), step.text("title"), step.texts("intro"), tuple(questions)))
     _unique(root, "steps", [step.id for step in steps])
     all_ids = [question.id for step in steps for question in step.questions]
@@ -510,11 +610,17 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
 
     actions = {}
     for key, node in root.entries("actions"):
-        node.only({"label", "text", "suggest_when"}, {"contacts", "link"})
+        node.only({"label", "text", "suggest_when"}, {"contacts", "link", "call", "search", "lead"})
         raw_when = node.data.get("suggest_when")
+        call = None
+        if "call" in node.data:
+            if node.data["call"] not in contacts:
+                node.fail(f"{node.data['call']!r} is not one of the contacts", "call")
+            call = contact_for(node.data["call"], table=contacts)
         actions[key] = Action(
             key, node.text("label"), node.text("text"), _contacts(node, "contacts", contacts), _link(node),
             None if raw_when is None else _condition(node.child("suggest_when"), questions, areas),
+            call, node.text("search") if "search" in node.data else "", node.boolean("lead", False),
         )  # fmt: skip
 
     bands = []
@@ -561,17 +667,23 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
     blocks = {}
     for name in ("danger", "own_safety"):
         node = root.child(name)
-        node.only({"show_when", "title", "body", "contacts"}, {"notes"})
+        node.only(
+            {"show_when", "title", "body", "contacts"}, {"notes", "answers", "serious_rules", "serious_body"}
+        )
         notes = node.data.get("notes") or {}
         if not isinstance(notes, dict):
             node.fail("must be a mapping of question id to text", "notes")
         for question_id in notes:
             if question_id not in questions:
                 node.fail(f"{question_id!r} is not a question id", "notes")
+        answers = node.child("answers") if "answers" in node.data else None
         blocks[name] = Block(
             _condition(node.child("show_when"), questions, areas), node.text("title"), node.texts("body"),
             _contacts(node, "contacts", contacts),
             {qid: _Node(notes, f"{name}.notes", source).text(qid) for qid in notes},
+            {str(k): answers.text(str(k)) for k in answers.data} if answers else {},
+            tuple(str(r) for r in node.data.get("serious_rules", [])),
+            node.texts("serious_body") if "serious_body" in node.data else (),
         )  # fmt: skip
 
     readiness = root.child("readiness")
@@ -582,7 +694,7 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
     ruler_values = [option.value for option in questions[readiness_id].scale.options]
     readiness_bands, expected = [], ruler_values[0]
     for _, node in readiness.items("bands"):
-        node.only({"key", "min", "max", "title", "feedback"})
+        node.only({"key", "min", "max", "title", "feedback"}, {"urgent_feedback"})
         low, high = node.integer("min"), node.integer("max")
         if low != expected or high < low:
             node.fail(
@@ -590,7 +702,14 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
             )
         expected = high + 1
         readiness_bands.append(
-            ReadinessBand(node.text("key"), low, high, node.text("title"), node.texts("feedback"))
+            ReadinessBand(
+                node.text("key"),
+                low,
+                high,
+                node.text("title"),
+                node.texts("feedback"),
+                node.texts("urgent_feedback") if "urgent_feedback" in node.data else (),
+            )
         )
     if expected != ruler_values[-1] + 1:
         readiness.fail(f"bands must end at {ruler_values[-1]}", "bands")
@@ -615,11 +734,14 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         barriers_node.fail("must have exactly one item per answer of the barriers question", "items")
 
     plan = root.child("timeout_plan")
-    plan.only({"id", "title", "intro", "steps", "note"})
+    plan.only({"id", "title", "intro", "steps", "note"}, {"warning"})
     timeout_steps = []
     for _, node in plan.items("steps"):
-        node.only({"title", "text"})
-        timeout_steps.append(TimeoutStep(node.text("title"), node.text("text")))
+        node.only({"title", "text"}, {"order_note"})
+        timeout_steps.append(
+            TimeoutStep(node.text("title"), node.text("text"),
+                        node.text("order_note") if "order_note" in node.data else "")
+        )  # fmt: skip
 
     call = root.child("when_you_call")
     call.only({"title", "body"})
@@ -656,11 +778,77 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         barriers=barriers,
         actions=actions,
         timeout_plan=TimeoutPlan(
-            plan.text("id"), plan.text("title"), plan.text("intro"), tuple(timeout_steps), plan.text("note")
+            plan.text("id"),
+            plan.text("title"),
+            plan.text("intro"),
+            tuple(timeout_steps),
+            plan.text("note"),
+            plan.text("warning") if "warning" in plan.data else "",
         ),
         when_you_call_title=call.text("title"),
         when_you_call_body=call.texts("body"),
+        **_v2_parts(root, questions=questions, areas=areas, contacts=contacts, order=order, blocks=blocks),
     )
+
+
+def _v2_parts(root: _Node, *, questions, areas, contacts, order, blocks) -> dict[str, Any]:
+    """The optional parts that version 2 added: danger rules, the next-step box, confidentiality, keep."""
+    parts: dict[str, Any] = {}
+    rule_ids: set[str] = set()
+    if "danger_rules" in root.data:
+        node = root.child("danger_rules")
+        node.only({"band", "rules"})
+        band = node.text("band")
+        if band not in order:
+            node.fail(f"{band!r} is not in band_order", "band")
+        rules = []
+        for _, rule in node.items("rules"):
+            rule.only({"id", "all", "note"}, {"contacts", "suicide", "route_now"})
+            conditions = tuple(_condition(c, questions, areas) for _, c in rule.items("all"))
+            rules.append(
+                DangerRule(rule.text("id"), conditions, rule.text("note"), _contacts(rule, "contacts", contacts),
+                           rule.boolean("suicide", False), rule.boolean("route_now", False))
+            )  # fmt: skip
+        _unique(node, "rules", [rule.id for rule in rules])
+        rule_ids = {rule.id for rule in rules}
+        parts.update(danger_rules=tuple(rules), danger_band=band)
+    for name, block in blocks.items():
+        for rule_id in block.serious_rules:
+            if rule_id not in rule_ids:
+                root.fail(f"{rule_id!r} is not a danger rule", f"{name}.serious_rules")
+    if "next_step" in root.data:
+        node = root.child("next_step")
+        node.only({"label", "plan_link", "emergency", "cases"})
+        cases = []
+        for _, case in node.items("cases"):
+            case.only({"when", "heading", "text", "contacts"}, {"band", "condition"})
+            when = case.text("when")
+            if when not in {"danger", "suicide_only", "band", "condition"}:
+                case.fail("must be danger, suicide_only, band or condition", "when")
+            band = case.text("band") if when == "band" else ""
+            if when == "band" and band not in order:
+                case.fail(f"{band!r} is not in band_order", "band")
+            condition = _condition(case.child("condition"), questions, areas) if when == "condition" else None
+            found = _contacts(case, "contacts", contacts)
+            if not found:
+                case.fail("needs at least one contact", "contacts")
+            cases.append(NextStepCase(when, band, condition, case.text("heading"), case.text("text"), found))
+        covered = {case.band for case in cases if case.when == "band"}
+        if covered != set(order):
+            node.fail("needs a band case for every band", "cases")
+        parts["next_step"] = NextStep(node.text("label"), node.text("plan_link"), node.text("emergency"),
+                                      tuple(cases))  # fmt: skip
+    if "confidentiality" in root.data:
+        node = root.child("confidentiality")
+        node.only({"title", "body"})
+        parts.update(confidentiality_title=node.text("title"), confidentiality_body=node.texts("body"))
+    if "keep" in root.data:
+        node = root.child("keep")
+        fields = ("title", "intro", "link_label", "link_text", "download_label", "download_text", "print_label",
+                  "where", "page_title", "no_script", "bad_link")  # fmt: skip
+        node.only(set(fields))
+        parts["keep"] = Keep(*(node.texts(f) if f == "where" else node.text(f) for f in fields))
+    return parts
 
 
 def questionnaire_load(*, path: Path) -> Questionnaire:
@@ -678,6 +866,12 @@ def questionnaire_load(*, path: Path) -> Questionnaire:
 def questionnaire_current() -> Questionnaire:
     """The questionnaire in use, read once per process (on first use, not at import)."""
     return questionnaire_load(path=CURRENT_FILE)
+
+
+@lru_cache(maxsize=1)
+def questionnaire_v1() -> Questionnaire:
+    """Version 1, still loadable: its tests keep running, and a v1 page left open gets a clear message."""
+    return questionnaire_load(path=V1_FILE)
 
 
 def _reading_texts(q: Questionnaire):
@@ -737,6 +931,34 @@ def _reading_texts(q: Questionnaire):
     yield "timeout_plan.note", q.timeout_plan.note
     yield "when_you_call.title", q.when_you_call_title
     yield from each("when_you_call.body", q.when_you_call_body)
+    for rule in q.danger_rules:
+        yield f"danger_rules.{rule.id}.note", rule.note
+    if q.next_step:
+        yield "next_step.label", q.next_step.label
+        yield "next_step.plan_link", q.next_step.plan_link
+        yield "next_step.emergency", q.next_step.emergency
+        for index, case in enumerate(q.next_step.cases):
+            yield f"next_step.cases[{index}].heading", case.heading
+            yield f"next_step.cases[{index}].text", case.text
+    for name, block in (("danger", q.danger), ("own_safety", q.own_safety)):
+        for key, text in block.answers.items():
+            yield f"{name}.answers.{key}", text
+        yield from each(f"{name}.serious_body", block.serious_body)
+    for band in q.readiness_bands:
+        yield from each(f"readiness.{band.key}.urgent_feedback", band.urgent_feedback)
+    if q.timeout_plan.warning:
+        yield "timeout_plan.warning", q.timeout_plan.warning
+    for index, step in enumerate(q.timeout_plan.steps):
+        if step.order_note:
+            yield f"timeout_plan.steps[{index}].order_note", step.order_note
+    if q.confidentiality_title:
+        yield "confidentiality.title", q.confidentiality_title
+        yield from each("confidentiality.body", q.confidentiality_body)
+    if q.keep:
+        for name in ("title", "intro", "link_label", "link_text", "download_label", "download_text", "print_label",
+                     "page_title", "no_script", "bad_link"):  # fmt: skip
+            yield f"keep.{name}", getattr(q.keep, name)
+        yield from each("keep.where", q.keep.where)
     for contact in q.contacts.values():
         for field_name in ("name", "when", "what"):
             if getattr(contact, field_name):

@@ -19,9 +19,13 @@ from selfcheck.questionnaire import (
     Band,
     Barrier,
     Condition,
+    Contact,
+    DangerRule,
+    NextStepCase,
     Question,
     Questionnaire,
     ReadinessBand,
+    Step,
     questionnaire_current,
 )
 
@@ -57,6 +61,39 @@ class Result:
     barriers: tuple[Barrier, ...]
     suggested_actions: tuple[Action, ...]
     other_actions: tuple[Action, ...]
+    # v2 (empty or False for v1)
+    danger_rules: tuple[DangerRule, ...] = ()
+    suicide_only: bool = False
+    urgent: bool = False  # "today": danger shown or the top band; nothing below says "this week"
+    next_step: NextStepCase | None = None
+    own_safety_answer: str = ""
+    own_safety_serious: bool = False
+    readiness_feedback: tuple[str, ...] = ()
+
+    @property
+    def first_contact(self) -> Contact | None:
+        return self.next_step.contacts[0] if self.next_step else None
+
+
+def question_shown(question: Question, answers: Mapping, q: Questionnaire) -> bool:
+    """Whether a question is asked, given the answers so far. Conditions only look at earlier pages."""
+    return question.show_when is None or condition_holds(question.show_when, answers, q)
+
+
+def step_questions(step: Step, answers: Mapping, q: Questionnaire) -> tuple[Question, ...]:
+    """The questions of a page that are asked, given the earlier answers (none: the page is skipped)."""
+    return tuple(question for question in step.questions if question_shown(question, answers, q))
+
+
+def answers_shown(answers: Mapping, q: Questionnaire) -> dict:
+    """Only the answers to questions that are asked. A follow-up skipped because he said "never" to its
+    opening question counts as "never"; a stale answer left from before he changed that answer is dropped."""
+    kept: dict = {}
+    for step in q.steps:
+        for question in step.questions:
+            if question.id in answers and question_shown(question, kept, q):
+                kept[question.id] = answers[question.id]
+    return kept
 
 
 def answers_validate(
@@ -95,9 +132,10 @@ def answers_validate(
             errors[key] = "is not one of the choices"
         else:
             clean[key] = value
-    if complete:
+    if complete and not errors:
+        shown = answers_shown(clean, q)
         for question in questions.values():
-            if question.required and question.id not in raw:
+            if question.required and question.id not in raw and question_shown(question, shown, q):
                 errors.setdefault(question.id, "is missing")
     if errors:
         raise InvalidAnswers(errors)
@@ -126,7 +164,7 @@ def condition_holds(condition: Condition, answers: Answers, q: Questionnaire) ->
 def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
     """The result for one complete set of answers. Raises InvalidAnswers for anything else."""
     q = questionnaire or questionnaire_current()
-    answers = answers_validate(raw, questionnaire=q)
+    answers = answers_shown(answers_validate(raw, questionnaire=q), q)
     questions = q.questions
 
     total = sum(
@@ -139,6 +177,12 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
     )
     fired = tuple(rule for rule in q.rules if condition_holds(rule.when, answers, q))
     band = max([score_band, *(q.band(rule.band_at_least) for rule in fired)], key=lambda b: b.rank)
+    danger_rules = tuple(
+        rule for rule in q.danger_rules if all(condition_holds(c, answers, q) for c in rule.all)
+    )
+    suicide_only = bool(danger_rules) and all(rule.suicide for rule in danger_rules)
+    if danger_rules and not suicide_only:
+        band = max(band, q.band(q.danger_band), key=lambda b: b.rank)
 
     findings = []
     for area in q.areas.values():
@@ -163,6 +207,12 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         else ()
     )
     danger_notes = tuple(q.danger.notes[question.id] for question in danger if question.id in q.danger.notes)
+    if q.danger_rules:
+        involved = {question.id for rule in danger_rules for c in rule.all for question in questions.values()
+                    if c.selects(question) and _value(question, answers) > 0}  # fmt: skip
+        danger = tuple(question for question in questions.values() if question.id in involved)
+        danger_notes = tuple(rule.note for rule in danger_rules)
+    urgent = bool(danger_rules) or (bool(q.danger_rules) and band.key == q.danger_band)
 
     readiness = int(answers[q.readiness_question])  # type: ignore[arg-type]
     readiness_band = next(b for b in q.readiness_bands if b.min <= readiness <= b.max)
@@ -170,13 +220,24 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
     barriers = tuple(q.barriers[key] for key in chosen_barriers)  # type: ignore[union-attr]
 
     suggested_keys = list(band.actions)
+    leads = []  # `lead` actions that apply go first, in the file's order (a crisis line, tonight, the order)
     for action in q.actions.values():
-        if (
-            action.suggest_when
-            and action.key not in suggested_keys
-            and condition_holds(action.suggest_when, answers, q)
-        ):
-            suggested_keys.append(action.key)
+        if action.suggest_when and condition_holds(action.suggest_when, answers, q):
+            if action.lead:
+                leads.append(action.key)
+            elif action.key not in suggested_keys:
+                suggested_keys.append(action.key)
+    suggested_keys = leads + [key for key in suggested_keys if key not in leads]
+    if suicide_only and "find_program" in suggested_keys[:2]:
+        # A man whose only worrying answer is suicide is not sent to a behaviour change program first.
+        suggested_keys.remove("find_program")
+        suggested_keys.append("find_program")
+
+    own_safety = condition_holds(q.own_safety.show_when, answers, q)
+    fired_ids = {rule.id for rule in danger_rules}
+    own_answer = (
+        answers.get(q.own_safety.show_when.questions[0], "") if q.own_safety.show_when.questions else ""
+    )
 
     return Result(
         band=band,
@@ -186,10 +247,34 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         findings=tuple(findings),
         danger=danger,
         danger_notes=danger_notes,
-        own_safety=condition_holds(q.own_safety.show_when, answers, q),
+        own_safety=own_safety,
         readiness=readiness,
         readiness_band=readiness_band,
         barriers=barriers,
         suggested_actions=tuple(q.actions[key] for key in suggested_keys),
         other_actions=tuple(action for action in q.actions.values() if action.key not in suggested_keys),
-    )
+        danger_rules=danger_rules,
+        suicide_only=suicide_only,
+        urgent=urgent,
+        next_step=_next_step(q, answers, band=band, danger=bool(danger_rules) and not suicide_only,
+                             suicide_only=suicide_only),
+        own_safety_answer=q.own_safety.answers.get(str(own_answer), "") if own_safety else "",
+        own_safety_serious=own_safety and bool(fired_ids & set(q.own_safety.serious_rules)),
+        readiness_feedback=(readiness_band.urgent_feedback if urgent and readiness_band.urgent_feedback
+                            else readiness_band.feedback),
+    )  # fmt: skip
+
+
+def _next_step(q: Questionnaire, answers: Answers, *, band: Band, danger: bool, suicide_only: bool):
+    """The one box that opens the result: the first case in next_step.cases that fits."""
+    if q.next_step is None:
+        return None
+    for case in q.next_step.cases:
+        if (
+            (case.when == "danger" and danger)
+            or (case.when == "suicide_only" and suicide_only)
+            or (case.when == "band" and case.band == band.key)
+            or (case.when == "condition" and case.condition and condition_holds(case.condition, answers, q))
+        ):
+            return case
+    return None

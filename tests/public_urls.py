@@ -9,8 +9,9 @@ from content.pages import all_pages
 PRIVATE_PREFIXES = ("providers/",)
 # Views that only answer POST, or need a query to mean anything, are exercised by their own tests.
 SKIP = {"healthz"}
-# Self-check: POST-only steps, plan and "did this help?" (selfcheck/tests/test_views.py).
-SKIP |= {"walk", "plan", "helpful"}
+# Self-check: POST-only steps, the plan download and "did this help?" (selfcheck/tests/test_views.py,
+# selfcheck/tests/test_v2.py).
+SKIP |= {"walk", "notes-download", "helpful"}
 
 
 def _walk(patterns, prefix: str = ""):

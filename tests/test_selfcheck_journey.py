@@ -83,8 +83,24 @@ def browser(chromium_path):
 def _answer_all_first(page):
     for group in page.locator("div.govuk-form-group").all():
         choices = group.locator("input")
-        if group.locator("input[type=radio]").count():
+        if group.locator("input[type=radio]").count() and not group.locator("input:checked").count():
             choices.first.check()
+
+
+def _walk(page, picks: dict[str, str] | None = None) -> list[str]:
+    """Answer each page the server shows: the picks given, else the first answer. Returns the step ids."""
+    picks = picks or {}
+    seen = []
+    while not page.locator("[data-selfcheck-result]").count():
+        seen.append(page.locator(".check__progress").get_attribute("data-step"))
+        assert len(seen) < 20
+        for name, value in picks.items():
+            choice = page.locator(f"input[name={name}][value={value}]")
+            if choice.count():
+                choice.check()
+        _answer_all_first(page)
+        page.locator("button[value=next]").click()
+    return seen
 
 
 def test_without_javascript_the_whole_check_works_and_the_log_holds_no_answer(server, browser):
@@ -93,25 +109,19 @@ def test_without_javascript_the_whole_check_works_and_the_log_holds_no_answer(se
     page = context.new_page()
     page.goto(base + "/check/")
     page.get_by_role("button", name="Start the check").click()
-    q = questionnaire_current()
-    for number, step in enumerate(q.steps, start=1):
-        assert page.locator(".check__progress").inner_text() == f"Step {number} of {len(q.steps)}"
-        if step.id == "physical_sex":
-            page.locator("#id_phys_neck_2").check()  # once or twice
-        if step.id == "next":
-            page.locator("input[name=barriers][value=police_court]").check()
-        for group in page.locator("div.govuk-form-group").all():
-            radios = group.locator("input[type=radio]")
-            if radios.count() and not group.locator("input:checked").count():
-                radios.first.check()
-        page.locator("button[value=next]").click()
-    assert page.locator("#danger-title").inner_text() == "Safety comes first"
+    assert page.locator(".check__progress").inner_text().startswith("Step 1 of ")
+    steps = _walk(
+        page, {"physical_open": "once_or_twice", "phys_neck": "once_or_twice", "barriers": "police_court"}
+    )
+    assert steps == ["right_now", "about", "openers", "physical", "home", "next"]
+    assert page.locator("h1").first.inner_text() == "Please talk to someone today"
     assert page.locator("main a[href^='tel:']").first.get_attribute("href") == "tel:000"
     assert not context.cookies()
-    page.locator("#action-call_tonight").check()
-    page.get_by_role("button", name="Make my plan").click()
-    assert page.locator("h1").inner_text() == "My plan"
-    assert page.url == base + "/check/plan/"
+    # The plan is on the page; the download works without JavaScript and leaves the page where it is.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download it as a text file").click()
+    assert download.value.suggested_filename == "notes.txt"
+    assert page.locator("[data-selfcheck-result]").count() == 1
     context.close()
 
     text = log.read_text()
@@ -120,25 +130,99 @@ def test_without_javascript_the_whole_check_works_and_the_log_holds_no_answer(se
         assert answer not in text
 
 
+def test_the_kept_link_never_reaches_the_server_and_opens_the_plan(server, browser):
+    base, log = server
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    page.goto(base + "/check/")
+    page.get_by_role("button", name="Start the check").click()
+    _walk(page, {"now_suicide": "yes"})
+    link = page.get_by_role("link", name="Open my plan as a link to keep")
+    href = link.get_attribute("href")
+    assert href.startswith("/check/notes/#")
+    fragment = href.split("#", 1)[1]
+    # A new tab, as the page says: the result stays where it was.
+    with context.expect_page() as opened:
+        link.click()
+    kept = opened.value
+    kept.wait_for_load_state()
+    assert kept.title() == "Notes"
+    steps = kept.locator("[data-keep-steps] > li h3").all_inner_texts()
+    assert steps[0] == "Call a crisis line"
+    assert kept.locator("[data-keep-today]").is_visible()
+    assert not kept.locator("[data-keep-noscript]").is_visible()
+    # Back inside the kept tab works: it is a plain GET page.
+    kept.goto(base + "/guides/")
+    kept.go_back()
+    assert kept.title() == "Notes" and kept.locator("[data-keep-steps] > li").count() == len(steps)
+    # A cut link says so.
+    kept.goto(base + "/check/notes/#" + fragment[:3])
+    kept.locator("[data-keep-bad]").wait_for(state="visible", timeout=5000)
+    context.close()
+
+    text = log.read_text()
+    assert '"GET /check/notes/ HTTP/1.1" 200' in text
+    assert fragment not in text and fragment[:6] not in text, "the server never saw the fragment"
+
+
+SCREENSHOTS = (
+    Path(os.environ.get("SELFCHECK_SCREENSHOTS", "")) if os.environ.get("SELFCHECK_SCREENSHOTS") else None
+)
+FIRST_SCREEN_PROFILES = {
+    "strangulation": {"physical_open": "once_or_twice", "phys_neck": "once_or_twice"},
+    "might-hurt-soon": {"now_hurt_someone": "yes"},
+    "separated-and-jealous": {"separation": "separated", "monitor_open": "often", "monitor_jealous": "often"},
+    "suicide-only": {"now_suicide": "yes"},
+    "mild": {"words_open": "once_or_twice", "yell_shout": "once_or_twice"},
+}
+
+
+@pytest.mark.parametrize("viewport", [(360, 640), (1280, 800)], ids=["phone", "desktop"])
+@pytest.mark.parametrize("profile", list(FIRST_SCREEN_PROFILES))
+def test_the_next_step_box_is_in_the_first_screen(server, browser, profile, viewport):
+    base, _ = server
+    width, height = viewport
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(base + "/check/")
+    page.get_by_role("button", name="Start the check").click()
+    _walk(page, FIRST_SCREEN_PROFILES[profile])
+    page.evaluate("window.scrollTo(0, 0)")
+
+    def in_first_screen(locator) -> bool:
+        box = locator.bounding_box()
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+    call = page.locator(".next-step .call-button")
+    assert in_first_screen(page.locator(".next-step h1")), profile
+    assert in_first_screen(call), f"{profile}: the call button is below the first screen"
+    if profile != "mild":
+        assert page.locator(".next-step h1").inner_text() == "Please talk to someone today"
+        assert in_first_screen(page.locator(".next-step a[href='tel:000']")), f"{profile}: 000 is not in view"
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"result-{profile}-{width}x{height}.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"result-{profile}-{width}x{height}-full.png"), full_page=True)
+    page.close()
+
+
 def test_keyboard_only_tab_arrows_and_enter(server, browser):
     base, _ = server
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(base + "/check/")
     page.locator("button.button--start").focus()
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=Step 1 of 8")
+    page.wait_for_selector("text=Step 1 of")
 
     # Tab from the top of the page until the first question's first answer has focus.
     presses = 0
-    while page.evaluate("document.activeElement.name") != "control_money":
+    while page.evaluate("document.activeElement.name") != "now_hurt_someone":
         page.keyboard.press("Tab")
         presses += 1
         assert presses < 20, "the first question is a short Tab away"
     # Arrow keys move within a question; Tab moves to the next question.
     page.keyboard.press("ArrowDown")
-    assert (
-        page.evaluate("document.querySelector('input[name=control_money]:checked').value") == "once_or_twice"
-    )
+    assert page.evaluate("document.querySelector('input[name=now_hurt_someone]:checked').value") == "not_sure"
+    page.keyboard.press("ArrowUp")
     questions = questionnaire_current().steps[0].questions
     for question in questions[1:]:
         page.keyboard.press("Tab")
@@ -150,7 +234,7 @@ def test_keyboard_only_tab_arrows_and_enter(server, browser):
     )
     assert outline == "solid"
     page.keyboard.press("Enter")  # implicit submission uses the first button: Next
-    page.wait_for_selector("text=Step 2 of 8")
+    page.wait_for_selector("[data-step=about]")
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -159,7 +243,9 @@ def test_every_answer_target_is_at_least_44_by_44(server, browser, width):
     page = browser.new_page(viewport={"width": width, "height": 800})
     page.goto(base + "/check/")
     page.locator("button.button--start").click()
-    for _ in questionnaire_current().steps:
+    for _ in range(20):
+        if page.locator("[data-selfcheck-result]").count():
+            break
         boxes = page.locator(".govuk-radios__label, .govuk-checkboxes__label, button").all()
         for box in boxes:
             size = box.bounding_box()
@@ -168,7 +254,7 @@ def test_every_answer_target_is_at_least_44_by_44(server, browser, width):
         _answer_all_first(page)
         page.locator("button[value=next]").click()
     assert page.locator(".result__band").count() == 1
-    for link in page.locator("main a[href^='tel:'].contact__tel").all():
+    for link in page.locator("main a[href^='tel:'].contact__tel, main a.call-button").all():
         size = link.bounding_box()
         assert size["height"] >= 44
 

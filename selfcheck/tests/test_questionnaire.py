@@ -10,7 +10,12 @@ import textstat
 import yaml
 
 from selfcheck import forms as selfcheck_forms
-from selfcheck.questionnaire import CURRENT_FILE, QuestionnaireError, questionnaire_load, questionnaire_parse
+from selfcheck.questionnaire import CURRENT_FILE as V2_FILE
+from selfcheck.questionnaire import V1_FILE, QuestionnaireError, questionnaire_load, questionnaire_parse
+
+# Version 1 is no longer served (v2 is, selfcheck/tests/test_v2.py) but stays loadable; these tests hold
+# the parser to it. The reading-level test covers both files.
+CURRENT_FILE = V1_FILE
 
 MAX_GRADE = 8
 
@@ -130,8 +135,9 @@ def test_unreadable_and_invalid_yaml_files_are_clear(tmp_path):
 # --- Reading level -----------------------------------------------------------------------------------
 
 
-def test_every_questionnaire_string_reads_at_grade_8_or_below():
-    q = questionnaire_load(path=CURRENT_FILE)
+@pytest.mark.parametrize("path", [V1_FILE, V2_FILE], ids=["v1", "v2"])
+def test_every_questionnaire_string_reads_at_grade_8_or_below(path):
+    q = questionnaire_load(path=path)
     texts = q.reading_texts()
     assert len(texts) > 250
     too_hard = [(where, text, textstat.flesch_kincaid_grade(text)) for where, text in texts

@@ -12,7 +12,7 @@ import textstat
 
 from config.antispam import issue_timestamp
 from selfcheck.tests.conftest import all_never
-from selfcheck.tests.test_views import PLAN, START, WALK, state_of, step_data, walk
+from selfcheck.tests.test_views import DOWNLOAD, START, WALK, page_questions, state_of, walk
 
 pytestmark = pytest.mark.django_db
 MAX_GRADE = 8
@@ -67,17 +67,22 @@ def _pages(client, q):
     yield "intro", client.get(START)
     response = client.post(WALK, {"state": state_of(client.get(START)), "nav": "next"})
     yield "step 1 with errors", client.post(WALK, {"state": state_of(response), "nav": "next"})
+    # Every page and block: every opening question "sometimes", so every follow-up page is shown.
     answers = all_never(
-        q, phys_neck="once_or_twice", yell_shout="often", control_money="sometimes", pressure_low="often",
-        afraid_of_partner="sometimes", barriers=list(q.barriers),
+        q, **{question.id: "sometimes" for question in q.questions.values() if question.id.endswith("_open")},
+        has_kids="yes", court_order="yes", phys_neck="once_or_twice", yell_shout="often", control_money="sometimes",
+        pressure_low="often", afraid_of_partner="sometimes", now_suicide="yes", barriers=list(q.barriers),
     )  # fmt: skip
-    for index, step in enumerate(q.steps):
-        yield f"step {index + 1}", response
-        response = client.post(WALK, {"state": state_of(response), "nav": "next", **step_data(step, answers)})
+    index = 0
+    while b"data-selfcheck-result" not in response.content:
+        index += 1
+        yield f"step {index}", response
+        data = {name: answers[name] for name in page_questions(response)}
+        response = client.post(WALK, {"state": state_of(response), "nav": "next", **data})
     yield "result with every block", response
-    yield "plan", client.post(PLAN, {"state": state_of(response), "action": list(q.actions)})
-    yield "plan error", client.post(PLAN, {"state": state_of(response), "action": ["x"]})
+    yield "kept plan", client.get("/check/notes/")
     yield "state error", client.post(WALK, {"state": "x"})
+    yield "download error", client.post(DOWNLOAD, {"state": "x"})
     for answer in ("yes", "no"):
         yield (
             f"thanks {answer}",
@@ -86,12 +91,14 @@ def _pages(client, q):
             ),
         )
     yield "helpful error", client.post("/check/helpful/", {"answer": "maybe"})
-    for band_answers in (
-        {},
-        {"yell_shout": "once_or_twice"},
-        {"yell_shout": "often", "putdown_names": "often"},
+    for name, band_answers in (
+        ("nothing", {}),
+        ("mild", {"words_open": "once_or_twice", "yell_shout": "once_or_twice"}),
+        ("hurting", {"words_open": "often", "yell_shout": "often", "putdown_names": "often"}),
+        ("suicide only", {"now_suicide": "yes"}),
+        ("order", {"court_order": "yes"}),
     ):
-        yield f"result {band_answers}", walk(client, all_never(q, **band_answers))
+        yield f"result {name}", walk(client, all_never(q, **band_answers))
 
 
 def test_every_self_check_page_reads_at_grade_8_or_below(client, q, settings):

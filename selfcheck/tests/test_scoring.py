@@ -6,13 +6,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selfcheck.questionnaire import questionnaire_current
+from selfcheck import scoring
+from selfcheck.questionnaire import questionnaire_v1
 from selfcheck.scoring import InvalidAnswers, answers_validate, score
 from selfcheck.tests.conftest import VALUE_KEYS, all_never
 
 
 def freq(**values: int) -> dict[str, str]:
     return {qid: VALUE_KEYS[value] for qid, value in values.items()}
+
+
+@pytest.fixture(autouse=True)
+def _version_1(monkeypatch):
+    """These scenarios hold version 1's scoring (still loadable); v2's profiles are in test_v2.py."""
+    monkeypatch.setattr(scoring, "questionnaire_current", questionnaire_v1)
+
+
+@pytest.fixture
+def q():
+    return questionnaire_v1()
 
 
 CONTROL_ALL_OFTEN = freq(control_money=3, control_friends=3, control_going_out=3, control_decisions=3)
@@ -114,7 +126,7 @@ def test_every_band_threshold_is_covered_by_the_table(q):
             assert band.min_score + 1 in totals, f"just above the start of {band.key}"
 
 
-DANGER_ITEMS = [question.id for question in questionnaire_current().questions.values() if question.danger]
+DANGER_ITEMS = [question.id for question in questionnaire_v1().questions.values() if question.danger]
 
 
 def test_the_five_danger_items_are_the_ones_the_issue_names():
@@ -263,7 +275,7 @@ def test_partial_answers_validate_without_complete(q):
     assert answers_validate({"yell_shout": "often"}, complete=False) == {"yell_shout": "often"}
 
 
-_q = questionnaire_current()
+_q = questionnaire_v1()
 _KEYS = [*sorted(_q.questions), "other", "", "readiness ", "__proto__"]
 _VALUES = st.one_of(
     st.sampled_from(sorted({o.key for s in _q.scales.values() for o in s.options})),

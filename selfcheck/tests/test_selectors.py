@@ -40,7 +40,8 @@ def test_a_plain_result_gets_the_family_violence_lines_not_shown_yet(
 
 def test_thoughts_of_suicide_add_the_crisis_lines(q, national_lines):
     result = score(all_never(q, now_suicide="yes"))
-    names = _names(phone_lines_for_result(result=result, shown=list(q.danger.contacts), demo=False))
+    shown = [*q.danger.contacts, *result.next_step.contacts]  # as the result page passes them
+    names = _names(phone_lines_for_result(result=result, shown=shown, demo=False))
     assert "Suicide Call Back Service" in names
     assert "Lifeline 13 11 14" not in names, "already in the safety block"
     assert names.index("DVConnect Mensline") < names.index("Suicide Call Back Service")

@@ -51,6 +51,9 @@ def walk_to_a_phone_number(page, site: str) -> None:
     to_search = page.locator("main a[href^='/services/']")
     if search_form.count():
         search_form.first.locator("input[type=text], input[type=search]").first.fill(POSTCODE)
+        # The self-check opens its plan's searches in a new tab, so its result stays for Back
+        # (docs/decisions/0020a-selfcheck-back-and-keep.md); this walk follows it in the same tab.
+        search_form.first.evaluate("form => form.removeAttribute('target')")
         submit(page, search_form.first)
     else:
         assert to_search.count(), f"the self-check result ({result}) offers no way to the service search"

@@ -27,7 +27,7 @@ import datetime
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -81,6 +81,8 @@ LOCAL_CANDIDATES = 200
 # "Open now" is checked in Python over this many of the best local rows.
 OPEN_NOW_CANDIDATES = 200
 TALK_NOW_MAX = 6
+# Talk-now lines shown before "More lines open now" (more when more crisis lines lead the list).
+TALK_NOW_VISIBLE = 3
 # Service columns no result shows: not read for results (the search vector alone is often larger than
 # the rest of the row).
 NOT_SHOWN = ("search_vector", "notes_for_staff", "sources", "keywords")
@@ -194,6 +196,27 @@ class SearchResult:
     pages: int
     explain: Explain
     messages: list[str] = field(default_factory=list)
+    # Lines that may be open but whose hours are not confirmed ("try calling").
+    talk_now_unconfirmed: list[Hit] = field(default_factory=list)
+    # The words name a crisis (SearchSynonym.is_crisis): crisis lines are pinned first.
+    crisis: bool = False
+    # The words ask about himself (SearchSynonym.leads_to_self_check): the self-check is offered first.
+    self_check: bool = False
+
+    @property
+    def talk_now_first(self) -> list[Hit]:
+        """The lines shown before "More lines open now": at least three, and every crisis line that
+        leads the list (they are never folded away)."""
+        leading = 0
+        for hit in self.talk_now:
+            if not hit.service.is_crisis_line:
+                break
+            leading += 1
+        return self.talk_now[: max(TALK_NOW_VISIBLE, leading)]
+
+    @property
+    def talk_now_more(self) -> list[Hit]:
+        return self.talk_now[len(self.talk_now_first) :]
 
     @property
     def has_previous(self) -> bool:
@@ -235,6 +258,9 @@ class Synonym:
     term_ids: tuple[int, ...]
     term_codes: tuple[str, ...]
     expands_to: str
+    term_taxonomies: tuple[str, ...] = ()
+    is_crisis: bool = False
+    leads_to_self_check: bool = False
 
 
 def synonyms_all() -> list[Synonym]:
@@ -244,12 +270,25 @@ def synonyms_all() -> list[Synonym]:
         return cached
     by_phrase: dict[str, Synonym] = {}
     rows = SearchSynonym.objects.filter(is_active=True).values_list(
-        "phrase", "expands_to", "terms__pk", "terms__code"
+        "phrase",
+        "expands_to",
+        "is_crisis",
+        "leads_to_self_check",
+        "terms__pk",
+        "terms__code",
+        "terms__taxonomy__slug",
     )
-    for phrase, expands, term_id, code in rows:
-        current = by_phrase.get(phrase) or Synonym(phrase, (), (), expands)
+    for phrase, expands, crisis, self_check, term_id, code, taxonomy in rows:
+        current = by_phrase.get(phrase) or Synonym(
+            phrase, (), (), expands, is_crisis=crisis, leads_to_self_check=self_check
+        )
         if term_id is not None:
-            current = Synonym(phrase, (*current.term_ids, term_id), (*current.term_codes, code), expands)
+            current = replace(
+                current,
+                term_ids=(*current.term_ids, term_id),
+                term_codes=(*current.term_codes, code),
+                term_taxonomies=(*current.term_taxonomies, taxonomy),
+            )
         by_phrase[phrase] = current
     value = sorted(by_phrase.values(), key=lambda s: -len(s.phrase))
     cache.set(SYNONYM_CACHE_KEY, value, 300)
@@ -656,6 +695,7 @@ def search_services(
     now: datetime.datetime | None = None,
     demo: bool | None = None,
     explain: bool = False,
+    pin_crisis: bool = False,
 ) -> SearchResult:
     """Search the directory. Never raises for odd input: bad values become messages.
 
@@ -686,8 +726,13 @@ def search_services(
 
     services = Service.objects.visible(demo=demo)
 
-    # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
-    talk_now = talk_now_shown(place=place, now=now, demo=demo)
+    # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now (and
+    # a second group whose hours are not confirmed), chosen for what the visitor asked.
+    crisis = any(s.is_crisis for s in synonyms)
+    self_check = any(s.leads_to_self_check for s in synonyms)
+    ask = TalkNowAsk.of(words=words, synonyms=synonyms, filters=filters, crisis=crisis or pin_crisis)
+    lines_now = talk_now_shown(place=place, now=now, demo=demo, ask=ask)
+    talk_now = lines_now.open
     talk_now_ids = [hit.service.pk for hit in talk_now]
 
     # 2. Local services: narrowed by place, then filters and text, then ranked.
@@ -768,7 +813,7 @@ def search_services(
 
     # One pass loads phones, hours and closures for everything shown (and for the staff page, which
     # lists each result's types, their terms).
-    shown = [*(hit.service for hit in talk_now), *covering_services, *[_service_of(r) for r in local_rows]]
+    shown = [*covering_services, *[_service_of(r) for r in local_rows]]
     selectors.prefetch_for_results(shown, with_terms=explain)
 
     local = [_hit(row, now, place) for row in local_rows]
@@ -789,6 +834,9 @@ def search_services(
         filters=filters,
         radius_km=radius_km,
         talk_now=talk_now,
+        talk_now_unconfirmed=lines_now.unconfirmed,
+        crisis=crisis,
+        self_check=self_check,
         local=local,
         covering=covering_hits,
         total=total,
@@ -800,8 +848,67 @@ def search_services(
 
 
 TALK_NOW_CACHE_SECONDS = 60
-# Per process: this minute's talk-now lines, ready to show, by talk-now key (see talk_now_shown).
-_talk_now_shown: dict[str, list[Hit]] = {}
+# Audiences narrower than "any man who calls": a line only for these (Kids Helpline, QLife, 13YARN) is
+# shown when the search or the filters ask for that group, never in place of a crisis line.
+NARROW_AUDIENCES = frozenset({"young-people", "lgbtiq", "aboriginal-torres-strait-islander"})
+BROAD_AUDIENCES = frozenset({"men", "men-using-violence", "partners"})
+
+
+@dataclass(frozen=True)
+class TalkNowLine:
+    """What choosing and ordering a talk-now line needs, for one state and minute (cached)."""
+
+    pk: int
+    priority: int
+    crisis: bool
+    hours_known: bool
+    narrow: bool
+    # "taxonomy/code" of its terms, and the words of its name and keywords: what a search can ask for.
+    codes: frozenset[str]
+    words: frozenset[str]
+    fallback_order: tuple[int, str]
+
+
+@dataclass(frozen=True)
+class TalkNowAsk:
+    """What the visitor asked that changes the talk-now block (no query, no cache key part)."""
+
+    crisis: bool = False
+    codes: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *, words: list[str], synonyms: list[Synonym], filters: Filters, crisis: bool) -> TalkNowAsk:
+        codes = {
+            f"{tax}/{code}"
+            for s in synonyms
+            for tax, code in zip(s.term_taxonomies, s.term_codes, strict=True)
+        }
+        codes |= {f"audience/{c}" for c in filters.audience} | {f"service-type/{c}" for c in filters.types}
+        return cls(
+            crisis=crisis,
+            codes=frozenset(codes),
+            words=frozenset(w for w in words if len(w) > 2 and w not in STOP_WORDS),
+        )
+
+    def fits(self, line: TalkNowLine) -> bool:
+        """The visitor asked for this line's group or kind of help, or named it."""
+        narrow_codes = {c for c in line.codes if c.split("/", 1)[1] in NARROW_AUDIENCES}
+        if line.narrow:
+            return bool(narrow_codes & self.codes) or bool(line.words & self.words)
+        return bool(line.words & self.words)
+
+
+@dataclass
+class TalkNow:
+    """The talk-now block: lines open now, and lines whose hours are not confirmed (try calling)."""
+
+    open: list[Hit]
+    unconfirmed: list[Hit]
+
+
+# Per process: this minute's talk-now lines (all candidates, ready to show), by talk-now key.
+_talk_now_shown: dict[str, tuple[list[TalkNowLine], dict[int, Hit]]] = {}
 
 
 def clear_process_caches() -> None:
@@ -810,46 +917,81 @@ def clear_process_caches() -> None:
 
 
 def _talk_now_key(place: Place | None, now: datetime.datetime, demo: bool) -> str:
-    """State, zone, minute and listings version: nothing of the search."""
+    """State, zone, minute and listings version. Nothing of the search: what is cached is every line
+    that may show, and which of them show for a search is chosen afterwards (talk_now_choose)."""
     zone = place.time_zone if place else ""
     state = place.state if place else ""
     minute = int(now.timestamp() // 60)
     return (
-        f"services_directory:talk-now:v1:{selectors.directory_version()}:{int(demo)}:{state}:{zone}:{minute}"
+        f"services_directory:talk-now:v2:{selectors.directory_version()}:{int(demo)}:{state}:{zone}:{minute}"
     )
 
 
-def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[Hit]:
-    """The talk-now lines (talk_now_open_ids) as results, with what a result shows loaded (phones,
-    hours, closures) and their hours worked out for this minute.
+def talk_now_shown(
+    *, place: Place | None, now: datetime.datetime, demo: bool, ask: TalkNowAsk | None = None
+) -> TalkNow:
+    """The talk-now lines for this search, with what a result shows loaded (phones, hours, closures).
 
-    Every search from one state in one minute shows the same lines, so each process keeps them for the
-    minute: a search then spends no query and no time on them. Kept under the same key as the ids;
-    entries of earlier minutes are dropped. Shared between requests, so read-only.
+    Every search from one state in one minute starts from the same lines, so each process keeps them
+    for the minute: a search then spends no query on them, and choosing among them for what the
+    visitor asked is done here in Python. Entries of earlier minutes are dropped. Shared between
+    requests, so read-only.
     """
     key = _talk_now_key(place, now, demo)
     found = _talk_now_shown.get(key)
     if found is None:
-        ids = talk_now_open_ids(place=place, now=now, demo=demo, key=key)
-        by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk(ids)
-        lines = [by_pk[pk] for pk in ids if pk in by_pk]
-        selectors.prefetch_for_results(lines)
-        hits = [Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in lines]
-        # The ids may be up to a minute old (another process worked them out): a line that closed
-        # since drops out here.
-        found = [h for h in hits if h.hours.is_open]
+        lines = talk_now_lines(place=place, now=now, demo=demo, key=key)
+        by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk([line.pk for line in lines])
+        services = [by_pk[line.pk] for line in lines if line.pk in by_pk]
+        selectors.prefetch_for_results(services)
+        hits = {
+            s.pk: Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in services
+        }
+        found = ([line for line in lines if line.pk in hits], hits)
         minute = key.rsplit(":", 1)[1]
         for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
             _talk_now_shown.pop(old, None)
         _talk_now_shown[key] = found
-    return found
+    lines, hits = found
+    return talk_now_choose(lines, hits, ask or TalkNowAsk())
 
 
-def talk_now_open_ids(
+def talk_now_choose(lines: list[TalkNowLine], hits: dict[int, Hit], ask: TalkNowAsk) -> TalkNow:
+    """Which lines show, in what order.
+
+    Open crisis lines always show (never cut by TALK_NOW_MAX); with crisis words they come first.
+    Then lines that fit what was asked, then the rest by staff priority, up to TALK_NOW_MAX lines in
+    all. Lines for a narrower group show only when they fit. Lines whose hours are not confirmed go in
+    the second group, chosen the same way (they are never silently dropped).
+    """
+    # The lines may be up to a minute old (another process worked them out): a line that closed since
+    # drops out here.
+    open_lines = [line for line in lines if line.hours_known and hits[line.pk].hours.is_open]
+    unknown = [line for line in lines if not line.hours_known]
+
+    def order(line: TalkNowLine):
+        fits = ask.fits(line)
+        return (
+            not (ask.crisis and line.crisis),
+            not (fits and not line.narrow),
+            -line.priority,
+            line.fallback_order,
+        )
+
+    def choose(group: list[TalkNowLine], limit: int) -> list[Hit]:
+        wanted = [line for line in group if line.crisis or (line.narrow and ask.fits(line))]
+        others = sorted((line for line in group if line not in wanted and not line.narrow), key=order)
+        chosen = wanted + others[: max(0, limit - len(wanted))]
+        return [hits[line.pk] for line in sorted(chosen, key=order)]
+
+    return TalkNow(open=choose(open_lines, TALK_NOW_MAX), unconfirmed=choose(unknown, TALK_NOW_MAX))
+
+
+def talk_now_lines(
     *, place: Place | None, now: datetime.datetime, demo: bool, key: str | None = None
-) -> list[int]:
-    """Ids of the lines to show first: phone or chat services covering the visitor's state or the
-    nation, open now, best first, at most TALK_NOW_MAX.
+) -> list[TalkNowLine]:
+    """Every line that may show first: phone or chat services covering the visitor's state or the
+    nation, open now or with hours not confirmed, with what choosing among them needs.
 
     The same for every search from one state (and time zone) in the same minute, so it is cached per
     minute (shared by all processes): it was five of a search's thirteen queries and a fifth of its
@@ -868,30 +1010,49 @@ def talk_now_open_ids(
         .filter(_service_has_term_ids("pk")(term_ids(REMOTE_DELIVERY, "delivery")))
         .filter(Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk"))))
         .prefetch_related("service_areas", "schedules", "closures")
-        .order_by("name")[:30]
+        .order_by("-talk_now_priority", "name")[:TALK_NOW_CANDIDATES]
     )
-    ids = [hit.service.pk for hit in _open_talk_now(candidates, now, place)]
-    cache.set(key, ids, TALK_NOW_CACHE_SECONDS)
-    return ids
+    lines = _talk_now_candidates(candidates, now, place)
+    cache.set(key, lines, TALK_NOW_CACHE_SECONDS)
+    return lines
 
 
-def _open_talk_now(candidates: list[Service], now, place) -> list[Hit]:
-    """The open candidates, best first, at most TALK_NOW_MAX (hours and areas already prefetched)."""
-    hits = []
+TALK_NOW_CANDIDATES = 60
+
+
+def _talk_now_candidates(candidates: list[Service], now, place) -> list[TalkNowLine]:
+    """The candidates open now or with unconfirmed hours (hours and areas already prefetched)."""
+    kept = []
     for service in candidates:
         hours = selectors.service_hours(service, now=now, place=place)
-        if hours.is_open:
-            hits.append(Hit(service=service, hours=hours))
-    codes: dict[int, set[tuple[str, str]]] = {h.service.pk: set() for h in hits}
+        if hours.is_open or not hours.known:
+            kept.append(service)
+    codes: dict[int, set[tuple[str, str]]] = {s.pk: set() for s in kept}
     for service_id, taxonomy, code in ServiceAttribute.objects.filter(service__in=list(codes)).values_list(
         "service_id", "term__taxonomy__slug", "term__code"
     ):
         codes[service_id].add((taxonomy, code))
-    return sorted(hits, key=lambda h: _talk_now_priority(h.service, codes[h.service.pk]))[:TALK_NOW_MAX]
+    lines = []
+    for service in kept:
+        audiences = {code for taxonomy, code in codes[service.pk] if taxonomy == "audience"}
+        lines.append(
+            TalkNowLine(
+                pk=service.pk,
+                priority=service.talk_now_priority,
+                crisis=service.is_crisis_line,
+                hours_known=bool(service.hours_known and service.schedules.all()),
+                narrow=bool(audiences & NARROW_AUDIENCES) and not (audiences & BROAD_AUDIENCES),
+                codes=frozenset(f"{t}/{c}" for t, c in codes[service.pk]),
+                words=frozenset(query_words(f"{service.name} {service.alternate_name} {service.keywords}")),
+                fallback_order=_talk_now_priority(service, codes[service.pk]),
+            )
+        )
+    return lines
 
 
 def _talk_now_priority(service: Service, codes: set[tuple[str, str]]) -> tuple[int, str]:
-    """Lines for men who want to change how they act first, then state lines, then men's lines."""
+    """Among lines of equal staff priority: lines for men who want to change how they act first, then
+    state lines, then men's lines."""
     audiences = {code for taxonomy, code in codes if taxonomy == "audience"}
     score = 4 * ("men-using-violence" in audiences)
     score += 2 * bool(audiences) * audiences.issubset({"men", "men-using-violence"})

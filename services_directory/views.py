@@ -155,9 +155,11 @@ def gp_printable_list(request: HttpRequest) -> HttpResponse:
         resolved = resolve_place(near)
         if isinstance(resolved, Place):
             place = resolved
-            result = search_services(query="", place=place, filters=Filters(), page=1, radius_km=50)
+            result = search_services(
+                query="", place=place, filters=Filters(), page=1, radius_km=50, pin_crisis=True
+            )
     if result is None:
-        result = search_services(query="", place=None, filters=Filters(), page=1)
+        result = search_services(query="", place=None, filters=Filters(), page=1, pin_crisis=True)
     return render(
         request,
         "services_directory/gp_list.html",

@@ -87,6 +87,8 @@ TALK_NOW_VISIBLE = 3
 # the rest of the row).
 NOT_SHOWN = ("search_vector", "notes_for_staff", "sources", "keywords")
 COVERING_MAX = 6
+# National and state lines the words match, shown with a place (page 1).
+LINES_MAX = 6
 # Radius service areas larger than this are not considered (state-wide areas use scope "state").
 MAX_AREA_RADIUS_KM = 300
 # Relevance halves every this many km (score = rank / (1 + km / DISTANCE_SCALE_KM)).
@@ -202,6 +204,15 @@ class SearchResult:
     crisis: bool = False
     # The words ask about himself (SearchSynonym.leads_to_self_check): the self-check is offered first.
     self_check: bool = False
+    # National and state lines the words match, when a place narrowed the local results.
+    lines: list[Hit] = field(default_factory=list)
+    # No listing matched every word: these are the words the results match any of.
+    matched_words: list[str] = field(default_factory=list)
+
+    @property
+    def first_results(self) -> list[Hit]:
+        """What was found, in page order (local, then phone and online lines, then covering)."""
+        return [*self.local, *self.lines, *self.covering]
 
     @property
     def talk_now_first(self) -> list[Hit]:
@@ -487,6 +498,8 @@ def point_conditions(filters: Filters) -> Q:
 
 class PostgresBackend:
     name = "postgresql"
+    # Set for the partial-match pass; the query is then "word or word" (websearch syntax).
+    any_word = False
     # The local candidates carry a summary of their hours (SearchPoint.opening): "open now" needs no
     # further query.
     opening_summaries = True
@@ -587,6 +600,24 @@ class PostgresBackend:
             )
         return Q(pk__in=Subquery(ids))
 
+    @staticmethod
+    def known_words(words: list[str], *, demo: bool) -> list[str]:
+        """The words some visible listing holds: one query, one GIN index probe per word (uncorrelated
+        EXISTS, computed once)."""
+        from django.contrib.postgres.search import SearchQuery
+
+        visible = Service.objects.visible(demo=demo).order_by()
+        probes = {
+            f"w{i}": Exists(
+                visible.filter(
+                    search_vector=SearchQuery(fold_accents(w), search_type="plain", config="english")
+                )
+            )
+            for i, w in enumerate(words)
+        }
+        row = Service.objects.order_by().annotate(**probes).values(*probes).first() or {}
+        return [w for i, w in enumerate(words) if row.get(f"w{i}")]
+
     def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
         parts = ["websearch_to_tsquery('english', %s)"]
         params = [fold_accents(query)]
@@ -604,6 +635,7 @@ class FallbackBackend:
 
     name = "fallback"
     opening_summaries = False
+    any_word = False
     FIELDS = (("name", 4), ("keywords", 2), ("summary", 1), ("description", 1))
 
     @staticmethod
@@ -656,7 +688,8 @@ class FallbackBackend:
                 score = score + Case(
                     When(lookup, then=Value(weight)), default=Value(0), output_field=IntegerField()
                 )
-            condition &= any_field
+            # Every word must match; in the partial-match pass, any of them (more of them rank higher).
+            condition = (condition | any_field) if self.any_word and condition else condition & any_field
         for synonym in synonyms:
             for word in query_words(synonym.expands_to):
                 condition |= Q(**{f"{prefix}name__icontains": word}) | Q(
@@ -673,6 +706,30 @@ class FallbackBackend:
     def candidates(self, query: str, synonyms: list[Synonym], limit: int) -> Q:
         condition, _ = self.text_match(query, query_words(query), synonyms, prefix="", outer="pk")
         return Q(pk__in=Subquery(Service.objects.filter(condition).order_by().values("pk")[:limit]))
+
+    def known_words(self, words: list[str], *, demo: bool) -> list[str]:
+        """The words some visible listing holds (one query)."""
+        from django.db.models import Max
+
+        rows = Service.objects.visible(demo=demo)
+        flags = {
+            f"w{i}": Max(
+                Case(
+                    When(
+                        Q(name__icontains=w)
+                        | Q(keywords__icontains=w)
+                        | Q(summary__icontains=w)
+                        | Q(description__icontains=w),
+                        then=Value(1),
+                    ),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+            for i, w in enumerate(words)
+        }
+        found = rows.aggregate(**flags) if flags else {}
+        return [w for i, w in enumerate(words) if found.get(f"w{i}")]
 
     def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
         return ""
@@ -724,8 +781,6 @@ def search_services(
     if explain and query:
         info.tsquery = engine.tsquery_text(query, synonyms)
 
-    services = Service.objects.visible(demo=demo)
-
     # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now (and
     # a second group whose hours are not confirmed), chosen for what the visitor asked.
     crisis = any(s.is_crisis for s in synonyms)
@@ -735,11 +790,142 @@ def search_services(
     talk_now = lines_now.open
     talk_now_ids = [hit.service.pk for hit in talk_now]
 
-    # 2. Local services: narrowed by place, then filters and text, then ranked.
+    # 2-4. Local services, services covering the area, and (with a place and words) the national and
+    # state lines the words match.
+    found = _find(
+        engine,
+        query=query,
+        words=words,
+        synonyms=synonyms,
+        filters=filters,
+        place=place,
+        radius_km=radius_km,
+        page=page,
+        now=now,
+        demo=demo,
+        talk_now_ids=talk_now_ids,
+        messages=messages,
+        crisis=crisis,
+    )
+    matched_words: list[str] = []
+    if query and found.empty:
+        # One unknown word must not empty the page: keep the words some listing holds, and match any of
+        # them, ranked (more of them, and better, first). Never the whole directory: a row must match
+        # one of the words or a synonym.
+        content = list(dict.fromkeys(w for w in words if w not in STOP_WORDS))[:MAX_WORDS]
+        known = engine.known_words(content, demo=demo) if len(content) > 1 else []
+        if known:
+            relaxed = " or ".join(known)
+            found = _find(
+                engine,
+                query=relaxed,
+                words=known,
+                synonyms=synonyms,
+                filters=filters,
+                place=place,
+                radius_km=radius_km,
+                page=page,
+                now=now,
+                demo=demo,
+                talk_now_ids=talk_now_ids,
+                messages=messages,
+                any_word=True,
+                crisis=crisis,
+            )
+            if not found.empty:
+                matched_words = known
+                info.notes.append(f"No listing matched every word; matched any of: {', '.join(known)}")
+                if explain:
+                    info.tsquery = engine.tsquery_text(relaxed, synonyms)
+    local_rows, total, page, pages = found.local_rows, found.total, found.page, found.pages
+    covering_services, line_services = found.covering, found.lines
+
+    # One pass loads phones, hours and closures for everything shown (and for the staff page, which
+    # lists each result's types, their terms).
+    shown = [*covering_services, *line_services, *[_service_of(r) for r in local_rows]]
+    selectors.prefetch_for_results(shown, with_terms=explain)
+
+    local = [_hit(row, now, place) for row in local_rows]
+    if filters.open_now:
+        # Decided above from copies of the hours (search points) that a write bypassing the refresh
+        # could leave stale until the nightly rebuild: what the page shows comes from the hours
+        # themselves, so a row shown under "open now" never says "Closed now".
+        local = [h for h in local if h.hours.is_open]
+    covering_hits = [
+        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
+    ]
+    line_hits = [
+        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place), rank=getattr(s, "rank", None))
+        for s in line_services
+    ]
+    if filters.open_now:
+        covering_hits = [h for h in covering_hits if h.hours.is_open]
+        line_hits = [h for h in line_hits if h.hours.is_open]
+
+    return SearchResult(
+        query=query,
+        place=place,
+        filters=filters,
+        radius_km=radius_km,
+        talk_now=talk_now,
+        talk_now_unconfirmed=lines_now.unconfirmed,
+        crisis=crisis,
+        self_check=self_check,
+        local=local,
+        covering=covering_hits,
+        lines=line_hits,
+        matched_words=matched_words,
+        total=total,
+        page=page,
+        pages=pages,
+        explain=info,
+        messages=messages,
+    )
+
+
+@dataclass
+class _Found:
+    local_rows: list
+    total: int
+    page: int
+    pages: int
+    covering: list[Service]
+    lines: list[Service]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.local_rows or self.covering or self.lines)
+
+
+def _find(
+    engine,
+    *,
+    query: str,
+    words: list[str],
+    synonyms: list[Synonym],
+    filters: Filters,
+    place: Place | None,
+    radius_km: int,
+    page: int,
+    now: datetime.datetime,
+    demo: bool,
+    talk_now_ids: list[int],
+    messages: list[str],
+    any_word: bool = False,
+    crisis: bool = False,
+) -> _Found:
+    """Local results (one page), the services covering the area, and the national and state lines the
+    words match; `any_word`: a row matches any of the words instead of all of them; `crisis`: crisis
+    lines rank first among lines and nationwide results."""
+    first = ("-is_crisis_line",) if crisis else ()
+    engine.any_word = any_word
+    services = Service.objects.visible(demo=demo)
     local_rows: list = []
     total = 0
     covering_services: list[Service] = []
+    line_services: list[Service] = []
     text = bool(query)
+    page_messages: list[str] = []
     if place is not None:
         south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
         nearby, rank = engine.local_candidates(
@@ -789,8 +975,23 @@ def search_services(
             condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             covering_qs = covering_qs.filter(condition)
         covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
+        if text and page <= 1:
+            # 4. National and state lines the words match: a place narrows local results, never these.
+            # Driven from the few national and state areas (scope index), then their services.
+            wide_areas = ServiceArea.objects.filter(
+                Q(scope=AreaScope.NATIONAL) | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
+            )
+            condition, line_rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            line_services = list(
+                services.filter(pk__in=Subquery(wide_areas.values("service_id")))
+                .filter(filter_conditions(filters, "pk"))
+                .filter(condition)
+                .annotate(rank=line_rank)
+                .defer(*NOT_SHOWN)
+                .order_by(*first, "-rank", "-talk_now_priority", "name")[:LINES_MAX]
+            )
         local_rows, total, page, pages = _local_page(
-            nearby, rank, filters, page, now, place, messages, summaries=engine.opening_summaries
+            nearby, rank, filters, page, now, place, page_messages, summaries=engine.opening_summaries
         )
     elif query or filters.any:
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
@@ -802,49 +1003,21 @@ def search_services(
             pk__in=Subquery(matching.order_by().values("pk")[:NATIONWIDE_CANDIDATES])
         )
         if text:
-            candidates = candidates.annotate(rank=rank).order_by("-rank", "name", "pk")
+            candidates = candidates.annotate(rank=rank).order_by(
+                *first, "-rank", "-talk_now_priority", "name", "pk"
+            )
         else:
             candidates = candidates.order_by("name", "pk")
         local_rows, total, page, pages = _paginate(
-            candidates, filters, page, now, place, messages, ranked=text
+            candidates, filters, page, now, place, page_messages, ranked=text
         )
     else:
         page, pages = 1, 1
-
-    # One pass loads phones, hours and closures for everything shown (and for the staff page, which
-    # lists each result's types, their terms).
-    shown = [*covering_services, *[_service_of(r) for r in local_rows]]
-    selectors.prefetch_for_results(shown, with_terms=explain)
-
-    local = [_hit(row, now, place) for row in local_rows]
-    if filters.open_now:
-        # Decided above from copies of the hours (search points) that a write bypassing the refresh
-        # could leave stale until the nightly rebuild: what the page shows comes from the hours
-        # themselves, so a row shown under "open now" never says "Closed now".
-        local = [h for h in local if h.hours.is_open]
-    covering_hits = [
-        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
-    ]
-    if filters.open_now:
-        covering_hits = [h for h in covering_hits if h.hours.is_open]
-
-    return SearchResult(
-        query=query,
-        place=place,
-        filters=filters,
-        radius_km=radius_km,
-        talk_now=talk_now,
-        talk_now_unconfirmed=lines_now.unconfirmed,
-        crisis=crisis,
-        self_check=self_check,
-        local=local,
-        covering=covering_hits,
-        total=total,
-        page=page,
-        pages=pages,
-        explain=info,
-        messages=messages,
-    )
+    engine.any_word = False
+    found = _Found(local_rows, total, page, pages, covering_services, line_services)
+    if not found.empty or not any_word:
+        messages.extend(page_messages)
+    return found
 
 
 TALK_NOW_CACHE_SECONDS = 60

@@ -116,7 +116,8 @@ def test_the_cached_lines_serve_every_search_of_the_minute(many_lines):
     with CaptureQueriesContext(connection) as asked:
         young = run(filters=Filters(audience=("young-people",)))
         crisis = run("suicide")
-    assert not [q for q in asked.captured_queries if '"talk_now_priority" DESC' in q["sql"]]
+    talk_now_sql = f'"talk_now_priority" DESC, "services_directory_service"."name" ASC LIMIT {search.TALK_NOW_CANDIDATES}'
+    assert not [q for q in asked.captured_queries if talk_now_sql in q["sql"]]
     assert "Young People's Line" in names(young.talk_now)
     assert names(crisis.talk_now)[0] == "Zulu Suicide Line"
     assert "Young People's Line" not in names(run().talk_now)

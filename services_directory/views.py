@@ -60,7 +60,17 @@ def _search_context(request: HttpRequest, *, explain: bool = False) -> dict:
         "result": result,
         "query_without_page": query_without_page.urlencode(),
         "while_you_wait": _while_you_wait(result),
+        # A search ran and its place (if any) was understood: the form folds to one line.
+        "result_shown": params.is_search and not place_problem,
+        "place_short": _short_label(place),
     }
+
+
+def _short_label(place: Place | None) -> str:
+    """ "Liverpool NSW 2170" for a postcode's place ("Liverpool, Casula and nearby"): one line on a phone."""
+    if place is None:
+        return ""
+    return f"{place.locality.split(',')[0].strip()} {place.state} {place.postcode}"
 
 
 def _while_you_wait(result) -> list[Service]:

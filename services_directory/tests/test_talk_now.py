@@ -160,7 +160,7 @@ def test_the_search_page_pins_crisis_lines_and_names_000(national):
     html = Client().get("/services/", {"q": "suicide", "near": "3121"}).content.decode()
     talk_now = html[html.index('id="talk-now"') :]
     assert talk_now.index('href="tel:000"') < talk_now.index("Lifeline 13 11 14")
-    assert "Please talk to someone now" in html
+    assert "have to face this alone" in html
     # Lifeline is not folded away under "More lines open now".
     assert talk_now.index("Lifeline 13 11 14") < talk_now.find("More lines open now") or (
         "More lines open now" not in talk_now

@@ -227,13 +227,16 @@ class Service(HsdsModel, Verified):
     )
     keywords = models.TextField(blank=True, help_text="Extra words people search for (staff only).")
     # "Talk to someone now": crisis lines are never cut; the others are ranked by this (higher first).
+    # db_default too: bulk loaders that COPY named columns (generate_listings) leave them out.
     is_crisis_line = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="A line for someone in crisis (Lifeline, MensLine, Men's Referral Service): always shown "
         'under "Talk to someone now" when open, and first when the search names a crisis.',
     )
     talk_now_priority = models.PositiveSmallIntegerField(
         default=0,
+        db_default=0,
         help_text='Order under "Talk to someone now": higher first. Lines for a narrower group (young '
         "people, LGBTIQ+, Aboriginal people) show only when the search or filters ask for that group.",
     )

@@ -172,6 +172,8 @@ class Hit:
     location: object | None = None
     distance_km: float | None = None
     rank: float | None = None
+    # Staff "try a search" page only: why this result matched (why_matched).
+    why: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -772,7 +774,12 @@ def search_services(
     engine = backend()
     info = Explain(backend=engine.name)
     if query and not [w for w in words if w not in STOP_WORDS]:
-        messages.append("We could not use those search words, so we show all services instead.")
+        # Only stop words, punctuation, emoji or letters we do not index: say so, and show what a place
+        # alone finds (and always the lines to call now).
+        messages.append(
+            "We could not use those search words. Try a word like counselling, anger, court or"
+            " relationship, or just your postcode."
+        )
         query, words = "", []
     synonyms = synonyms_matching(words) if words else []
     info.words = words
@@ -862,6 +869,11 @@ def search_services(
         covering_hits = [h for h in covering_hits if h.hours.is_open]
         line_hits = [h for h in line_hits if h.hours.is_open]
 
+    if explain:
+        for hit in [*local, *line_hits, *covering_hits]:
+            hit.why = why_matched(hit, words=matched_words or words, synonyms=synonyms)
+        talk_now = [replace(hit, why=_why_talk_now(hit, ask)) for hit in talk_now]
+
     return SearchResult(
         query=query,
         place=place,
@@ -881,6 +893,62 @@ def search_services(
         explain=info,
         messages=messages,
     )
+
+
+def why_matched(hit: Hit, *, words: list[str], synonyms: list[Synonym]) -> list[str]:
+    """For staff: why a result matched, in plain words: the search words found in its name, summary or
+    description (PostgreSQL matches word stems, so a stem is looked for), the synonyms whose terms it
+    carries, its rank and distance. Worked out from what is already loaded (attributes and terms are
+    prefetched for the staff page), so it adds no query."""
+    service = hit.service
+    reasons = []
+    fields = (("name", service.name), ("summary", service.summary), ("description", service.description))
+    for word in dict.fromkeys(w for w in words if w not in STOP_WORDS):
+        stem = word[: max(4, len(word) - 3)] if len(word) > 4 else word
+        where = [label for label, text in fields if stem in fold_accents(text or "").lower()]
+        if where:
+            reasons.append(f"word “{word}” in {', '.join(where)}")
+    terms = (
+        {(a.term.taxonomy.slug, a.term.code) for a in service.attributes.all()}
+        if _has_attributes(service)
+        else set()
+    )
+    for synonym in synonyms:
+        carried = [
+            code
+            for taxonomy, code in zip(synonym.term_taxonomies, synonym.term_codes, strict=True)
+            if (taxonomy, code) in terms
+        ]
+        if carried:
+            reasons.append(f"synonym “{synonym.phrase}” → tagged {', '.join(carried)}")
+        elif synonym.expands_to.strip():
+            expanded = [
+                w
+                for w in query_words(synonym.expands_to)
+                if any(w[:4] in fold_accents(t or "").lower() for _, t in fields)
+            ]
+            if expanded:
+                reasons.append(f"synonym “{synonym.phrase}” → words {' '.join(expanded)}")
+    if hit.distance_km is not None:
+        reasons.append(f"{hit.distance_km:.1f} km away")
+    if not reasons:
+        reasons.append("matched the filters (or words in keywords or type names)")
+    return reasons
+
+
+def _has_attributes(service: Service) -> bool:
+    return "attributes" in getattr(service, "_prefetched_objects_cache", {})
+
+
+def _why_talk_now(hit: Hit, ask: TalkNowAsk) -> list[str]:
+    service = hit.service
+    reasons = []
+    if service.is_crisis_line:
+        reasons.append("crisis line: never cut" + ("; pinned first (crisis words)" if ask.crisis else ""))
+    reasons.append(f"staff priority {service.talk_now_priority}")
+    if not hit.hours.known:
+        reasons.append("hours not confirmed: second group")
+    return reasons
 
 
 @dataclass

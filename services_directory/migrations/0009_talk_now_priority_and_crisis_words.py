@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
             model_name="service",
             name="is_crisis_line",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text='A line for someone in crisis (Lifeline, MensLine, Men\'s Referral Service): always shown under "Talk to someone now" when open, and first when the search names a crisis.',
             ),
@@ -54,6 +55,7 @@ class Migration(migrations.Migration):
             model_name="service",
             name="talk_now_priority",
             field=models.PositiveSmallIntegerField(
+                db_default=0,
                 default=0,
                 help_text='Order under "Talk to someone now": higher first. Lines for a narrower group (young people, LGBTIQ+, Aboriginal people) show only when the search or filters ask for that group.',
             ),

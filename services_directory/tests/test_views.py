@@ -223,6 +223,22 @@ def test_search_debug_is_staff_only(client, listings, django_user_model):
     assert "Eastside Men&#x27;s Behaviour Change Program" in body
 
 
+def test_search_debug_says_why_each_result_matched(client, listings, django_user_model):
+    from html import unescape
+
+    staff = django_user_model.objects.create_user("staff", password="x" * 20, is_staff=True)
+    sign_in_fully(client, staff)
+    body = unescape(client.get("/providers/search-debug/?q=anger+management&near=3121").content.decode())
+    assert "synonym “anger management” → tagged mbcp" in body
+    assert "km away" in body
+    assert "staff priority 0" in body  # the talk-now block says why each line is there
+    partial = unescape(
+        client.get("/providers/search-debug/?q=behaviour+xyzzyplugh&near=3121").content.decode()
+    )
+    assert "matched any of: behaviour" in partial
+    assert "word “behaviour” in name" in partial
+
+
 PARAM = st.one_of(
     st.text(max_size=200),
     st.sampled_from(["0", "-1", "999999", "1e9", "!", "&", ":*", "'", '"', "\x00", "😀", "3121", "Richmond"]),

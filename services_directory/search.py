@@ -1040,8 +1040,9 @@ def _find(
             .defer(*NOT_SHOWN)
         )
         if text:
-            condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
-            covering_qs = covering_qs.filter(condition)
+            # One text condition (and rank) for the covering services and the lines.
+            service_condition, service_rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            covering_qs = covering_qs.filter(service_condition)
         covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
         if text and page <= 1:
             # 4. National and state lines the words match: a place narrows local results, never these.
@@ -1049,12 +1050,11 @@ def _find(
             wide_areas = ServiceArea.objects.filter(
                 Q(scope=AreaScope.NATIONAL) | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
             )
-            condition, line_rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             line_services = list(
                 services.filter(pk__in=Subquery(wide_areas.values("service_id")))
                 .filter(filter_conditions(filters, "pk"))
-                .filter(condition)
-                .annotate(rank=line_rank)
+                .filter(service_condition)
+                .annotate(rank=service_rank)
                 .defer(*NOT_SHOWN)
                 .order_by(*first, "-rank", "-talk_now_priority", "name")[:LINES_MAX]
             )
@@ -1065,7 +1065,7 @@ def _find(
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
         matching = services.filter(filter_conditions(filters, "pk"))
         if text:
-            condition, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            _, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             matching = matching.filter(engine.candidates(query, synonyms, NATIONWIDE_CANDIDATES))
         candidates = Service.objects.filter(
             pk__in=Subquery(matching.order_by().values("pk")[:NATIONWIDE_CANDIDATES])
@@ -1108,6 +1108,8 @@ class TalkNowLine:
     codes: frozenset[str]
     words: frozenset[str]
     fallback_order: tuple[int, str]
+    # Its narrower-audience terms ("audience/young-people"), which a search can ask for.
+    narrow_codes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -1134,10 +1136,9 @@ class TalkNowAsk:
 
     def fits(self, line: TalkNowLine) -> bool:
         """The visitor asked for this line's group or kind of help, or named it."""
-        narrow_codes = {c for c in line.codes if c.split("/", 1)[1] in NARROW_AUDIENCES}
-        if line.narrow:
-            return bool(narrow_codes & self.codes) or bool(line.words & self.words)
-        return bool(line.words & self.words)
+        if self.words and not self.words.isdisjoint(line.words):
+            return True
+        return line.narrow and not self.codes.isdisjoint(line.narrow_codes)
 
 
 @dataclass
@@ -1210,18 +1211,20 @@ def talk_now_choose(lines: list[TalkNowLine], hits: dict[int, Hit], ask: TalkNow
     open_lines = [line for line in lines if line.hours_known and hits[line.pk].hours.is_open]
     unknown = [line for line in lines if not line.hours_known]
 
+    fits = {line.pk for line in lines if ask.fits(line)} if (ask.words or ask.codes) else set()
+
     def order(line: TalkNowLine):
-        fits = ask.fits(line)
         return (
             not (ask.crisis and line.crisis),
-            not (fits and not line.narrow),
+            not (line.pk in fits and not line.narrow),
             -line.priority,
             line.fallback_order,
         )
 
     def choose(group: list[TalkNowLine], limit: int) -> list[Hit]:
-        wanted = [line for line in group if line.crisis or (line.narrow and ask.fits(line))]
-        others = sorted((line for line in group if line not in wanted and not line.narrow), key=order)
+        wanted = [line for line in group if line.crisis or (line.narrow and line.pk in fits)]
+        wanted_pks = {line.pk for line in wanted}
+        others = sorted((ln for ln in group if ln.pk not in wanted_pks and not ln.narrow), key=order)
         chosen = wanted + others[: max(0, limit - len(wanted))]
         return [hits[line.pk] for line in sorted(chosen, key=order)]
 
@@ -1286,6 +1289,7 @@ def _talk_now_candidates(candidates: list[Service], now, place) -> list[TalkNowL
                 codes=frozenset(f"{t}/{c}" for t, c in codes[service.pk]),
                 words=frozenset(query_words(f"{service.name} {service.alternate_name} {service.keywords}")),
                 fallback_order=_talk_now_priority(service, codes[service.pk]),
+                narrow_codes=frozenset(f"audience/{a}" for a in audiences & NARROW_AUDIENCES),
             )
         )
     return lines

@@ -122,7 +122,7 @@ DIRECTORY_VERSION_KEY = "services_directory:version"
 
 
 def directory_changed() -> None:
-    """Listings changed: bump the version that keys cached search pieces (search.talk_now_open_ids).
+    """Listings changed: bump the version that keys cached search pieces (search.talk_now_lines).
 
     Bumped now and again after the transaction commits, so a search that ran mid-transaction cannot
     keep data from before the commit under the new version. Cached pieces also expire within a minute,

@@ -45,7 +45,15 @@ class ClosureInline(admin.TabularInline):
 
 @admin.register(models.Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "is_active", "intake_status", "last_verified", "is_demo"]
+    list_display = [
+        "name",
+        "organization",
+        "is_active",
+        "talk_now_priority",
+        "intake_status",
+        "last_verified",
+        "is_demo",
+    ]
     list_filter = ["is_active", "is_demo", "is_synthetic", "is_crisis_line", "cost", "intake_status"]
     search_fields = ["name", "slug", "organization__name"]
     readonly_fields = ["hsds_id", "created_at", "updated_at"]

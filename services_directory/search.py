@@ -1071,7 +1071,18 @@ def _find(
             pk__in=Subquery(matching.order_by().values("pk")[:NATIONWIDE_CANDIDATES])
         )
         if text:
-            candidates = candidates.annotate(rank=rank).order_by(
+            # No place, so no state: a line for one state only ranks at half its relevance (the WA
+            # men's line is not the first answer for a man who may be in Victoria). The state areas
+            # are few: PostgreSQL reads them once (hashed subquery), no query more.
+            state_only = Case(
+                When(
+                    pk__in=Subquery(ServiceArea.objects.filter(scope=AreaScope.STATE).values("service_id")),
+                    then=Value(0.5),
+                ),
+                default=Value(1.0),
+                output_field=FloatField(),
+            )
+            candidates = candidates.annotate(rank=rank * state_only).order_by(
                 *first, "-rank", "-talk_now_priority", "name", "pk"
             )
         else:

@@ -66,11 +66,23 @@ def _search_context(request: HttpRequest, *, explain: bool = False) -> dict:
     }
 
 
+# Postal names that are not where anyone lives ("City Delivery Centre, Perth, Perth GPO").
+POSTAL_ONLY = ("delivery centre", "mail centre", "gpo", "po box", "business centre")
+
+
 def _short_label(place: Place | None) -> str:
-    """ "Liverpool NSW 2170" for a postcode's place ("Liverpool, Casula and nearby"): one line on a phone."""
+    """ "Liverpool NSW 2170" for a postcode's place ("Liverpool, Casula and nearby"): one line on a
+    phone, named after a locality people live in when there is one."""
     if place is None:
         return ""
-    return f"{place.locality.split(',')[0].strip()} {place.state} {place.postcode}"
+    parts = [p.strip() for p in place.locality.split(",") if p.strip()] or [place.locality]
+    lived = [
+        p
+        for p in parts
+        if not any(word in p.lower() for word in POSTAL_ONLY) and not p.lower().endswith(" po")
+    ]
+    name = (lived or parts)[0].removesuffix(" and nearby")
+    return f"{name} {place.state} {place.postcode}"
 
 
 def _while_you_wait(result) -> list[Service]:

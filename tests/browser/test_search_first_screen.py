@@ -68,6 +68,9 @@ def test_the_summary_names_the_place_in_one_short_line(browser, site_server):
         page.goto(site_server + "/services/?near=2170")
         text = page.locator("main details.search-summary > summary").inner_text()
         assert "Near Liverpool NSW 2170" in text, text
+        page.goto(site_server + "/services/?near=6000")
+        text = page.locator("main details.search-summary > summary").inner_text()
+        assert "Near Perth WA 6000" in text, text  # not "City Delivery Centre"
         page.goto(site_server + "/services/?near=3121&q=suicide")
         assert "You don't have to face this alone" in page.locator("main section.talk-now").inner_text()
         first_line = page.locator("main .talk-now .line:not(.line--000) .line__name").first.inner_text()

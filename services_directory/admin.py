@@ -45,8 +45,16 @@ class ClosureInline(admin.TabularInline):
 
 @admin.register(models.Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "is_active", "intake_status", "last_verified", "is_demo"]
-    list_filter = ["is_active", "is_demo", "is_synthetic", "cost", "intake_status"]
+    list_display = [
+        "name",
+        "organization",
+        "is_active",
+        "talk_now_priority",
+        "intake_status",
+        "last_verified",
+        "is_demo",
+    ]
+    list_filter = ["is_active", "is_demo", "is_synthetic", "is_crisis_line", "cost", "intake_status"]
     search_fields = ["name", "slug", "organization__name"]
     readonly_fields = ["hsds_id", "created_at", "updated_at"]
     list_select_related = ["organization"]
@@ -110,7 +118,7 @@ class TaxonomyAdmin(admin.ModelAdmin):
 class SearchSynonymForm(forms.ModelForm):
     class Meta:
         model = models.SearchSynonym
-        fields = ["phrase", "terms", "expands_to", "is_active", "note"]
+        fields = ["phrase", "terms", "expands_to", "is_crisis", "leads_to_self_check", "is_active", "note"]
 
     def clean_phrase(self) -> str:
         # Queries are matched as lower-case words without accents or punctuation; store phrases so.
@@ -123,8 +131,8 @@ class SearchSynonymForm(forms.ModelForm):
 @admin.register(models.SearchSynonym)
 class SearchSynonymAdmin(admin.ModelAdmin):
     form = SearchSynonymForm
-    list_display = ["phrase", "expands_to", "is_active", "updated_at"]
-    list_filter = ["is_active"]
+    list_display = ["phrase", "expands_to", "is_crisis", "leads_to_self_check", "is_active", "updated_at"]
+    list_filter = ["is_active", "is_crisis", "leads_to_self_check"]
     search_fields = ["phrase", "expands_to"]
     filter_horizontal = ["terms"]
 

@@ -100,6 +100,18 @@ class SearchSynonym(models.Model):
         max_length=300, blank=True, help_text="Extra words to search for, separated by spaces."
     )
     is_active = models.BooleanField(default=True)
+    # What the words say about the man, beyond what to search for (docs/taxonomy.md).
+    is_crisis = models.BooleanField(
+        "crisis words",
+        default=False,
+        help_text="He may be in danger or a danger now (suicide, hurting someone tonight): crisis lines "
+        "are pinned above everything else.",
+    )
+    leads_to_self_check = models.BooleanField(
+        "question about himself",
+        default=False,
+        help_text='A question about himself ("am I abusive"): the self-check and guides are shown first.',
+    )
     note = models.CharField(max_length=300, blank=True, help_text="Why this synonym exists.")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -214,6 +226,20 @@ class Service(HsdsModel, Verified):
         max_length=10, choices=PublicHolidays.choices, default=PublicHolidays.UNKNOWN
     )
     keywords = models.TextField(blank=True, help_text="Extra words people search for (staff only).")
+    # "Talk to someone now": crisis lines are never cut; the others are ranked by this (higher first).
+    # db_default too: bulk loaders that COPY named columns (generate_listings) leave them out.
+    is_crisis_line = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="A line for someone in crisis (Lifeline, MensLine, Men's Referral Service): always shown "
+        'under "Talk to someone now" when open, and first when the search names a crisis.',
+    )
+    talk_now_priority = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        help_text='Order under "Talk to someone now": higher first. Lines for a narrower group (young '
+        "people, LGBTIQ+, Aboriginal people) show only when the search or filters ask for that group.",
+    )
     sources = models.JSONField(default=list, blank=True, help_text="Every page used to verify this listing.")
     notes_for_staff = models.TextField(blank=True)
     is_demo = models.BooleanField(default=False)

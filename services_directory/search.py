@@ -27,7 +27,7 @@ import datetime
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -81,10 +81,14 @@ LOCAL_CANDIDATES = 200
 # "Open now" is checked in Python over this many of the best local rows.
 OPEN_NOW_CANDIDATES = 200
 TALK_NOW_MAX = 6
+# Talk-now lines shown before "More lines open now" (more when more crisis lines lead the list).
+TALK_NOW_VISIBLE = 3
 # Service columns no result shows: not read for results (the search vector alone is often larger than
 # the rest of the row).
 NOT_SHOWN = ("search_vector", "notes_for_staff", "sources", "keywords")
 COVERING_MAX = 6
+# National and state lines the words match, shown with a place (page 1).
+LINES_MAX = 6
 # Radius service areas larger than this are not considered (state-wide areas use scope "state").
 MAX_AREA_RADIUS_KM = 300
 # Relevance halves every this many km (score = rank / (1 + km / DISTANCE_SCALE_KM)).
@@ -168,6 +172,8 @@ class Hit:
     location: object | None = None
     distance_km: float | None = None
     rank: float | None = None
+    # Staff "try a search" page only: why this result matched (why_matched).
+    why: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -194,6 +200,36 @@ class SearchResult:
     pages: int
     explain: Explain
     messages: list[str] = field(default_factory=list)
+    # Lines that may be open but whose hours are not confirmed ("try calling").
+    talk_now_unconfirmed: list[Hit] = field(default_factory=list)
+    # The words name a crisis (SearchSynonym.is_crisis): crisis lines are pinned first.
+    crisis: bool = False
+    # The words ask about himself (SearchSynonym.leads_to_self_check): the self-check is offered first.
+    self_check: bool = False
+    # National and state lines the words match, when a place narrowed the local results.
+    lines: list[Hit] = field(default_factory=list)
+    # No listing matched every word: these are the words the results match any of.
+    matched_words: list[str] = field(default_factory=list)
+
+    @property
+    def first_results(self) -> list[Hit]:
+        """What was found, in page order (local, then phone and online lines, then covering)."""
+        return [*self.local, *self.lines, *self.covering]
+
+    @property
+    def talk_now_first(self) -> list[Hit]:
+        """The lines shown before "More lines open now": at least three, and every crisis line that
+        leads the list (they are never folded away)."""
+        leading = 0
+        for hit in self.talk_now:
+            if not hit.service.is_crisis_line:
+                break
+            leading += 1
+        return self.talk_now[: max(TALK_NOW_VISIBLE, leading)]
+
+    @property
+    def talk_now_more(self) -> list[Hit]:
+        return self.talk_now[len(self.talk_now_first) :]
 
     @property
     def has_previous(self) -> bool:
@@ -235,6 +271,9 @@ class Synonym:
     term_ids: tuple[int, ...]
     term_codes: tuple[str, ...]
     expands_to: str
+    term_taxonomies: tuple[str, ...] = ()
+    is_crisis: bool = False
+    leads_to_self_check: bool = False
 
 
 def synonyms_all() -> list[Synonym]:
@@ -244,12 +283,25 @@ def synonyms_all() -> list[Synonym]:
         return cached
     by_phrase: dict[str, Synonym] = {}
     rows = SearchSynonym.objects.filter(is_active=True).values_list(
-        "phrase", "expands_to", "terms__pk", "terms__code"
+        "phrase",
+        "expands_to",
+        "is_crisis",
+        "leads_to_self_check",
+        "terms__pk",
+        "terms__code",
+        "terms__taxonomy__slug",
     )
-    for phrase, expands, term_id, code in rows:
-        current = by_phrase.get(phrase) or Synonym(phrase, (), (), expands)
+    for phrase, expands, crisis, self_check, term_id, code, taxonomy in rows:
+        current = by_phrase.get(phrase) or Synonym(
+            phrase, (), (), expands, is_crisis=crisis, leads_to_self_check=self_check
+        )
         if term_id is not None:
-            current = Synonym(phrase, (*current.term_ids, term_id), (*current.term_codes, code), expands)
+            current = replace(
+                current,
+                term_ids=(*current.term_ids, term_id),
+                term_codes=(*current.term_codes, code),
+                term_taxonomies=(*current.term_taxonomies, taxonomy),
+            )
         by_phrase[phrase] = current
     value = sorted(by_phrase.values(), key=lambda s: -len(s.phrase))
     cache.set(SYNONYM_CACHE_KEY, value, 300)
@@ -448,6 +500,8 @@ def point_conditions(filters: Filters) -> Q:
 
 class PostgresBackend:
     name = "postgresql"
+    # Set for the partial-match pass; the query is then "word or word" (websearch syntax).
+    any_word = False
     # The local candidates carry a summary of their hours (SearchPoint.opening): "open now" needs no
     # further query.
     opening_summaries = True
@@ -548,6 +602,24 @@ class PostgresBackend:
             )
         return Q(pk__in=Subquery(ids))
 
+    @staticmethod
+    def known_words(words: list[str], *, demo: bool) -> list[str]:
+        """The words some visible listing holds: one query, one GIN index probe per word (uncorrelated
+        EXISTS, computed once)."""
+        from django.contrib.postgres.search import SearchQuery
+
+        visible = Service.objects.visible(demo=demo).order_by()
+        probes = {
+            f"w{i}": Exists(
+                visible.filter(
+                    search_vector=SearchQuery(fold_accents(w), search_type="plain", config="english")
+                )
+            )
+            for i, w in enumerate(words)
+        }
+        row = Service.objects.order_by().annotate(**probes).values(*probes).first() or {}
+        return [w for i, w in enumerate(words) if row.get(f"w{i}")]
+
     def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
         parts = ["websearch_to_tsquery('english', %s)"]
         params = [fold_accents(query)]
@@ -565,6 +637,7 @@ class FallbackBackend:
 
     name = "fallback"
     opening_summaries = False
+    any_word = False
     FIELDS = (("name", 4), ("keywords", 2), ("summary", 1), ("description", 1))
 
     @staticmethod
@@ -617,7 +690,8 @@ class FallbackBackend:
                 score = score + Case(
                     When(lookup, then=Value(weight)), default=Value(0), output_field=IntegerField()
                 )
-            condition &= any_field
+            # Every word must match; in the partial-match pass, any of them (more of them rank higher).
+            condition = (condition | any_field) if self.any_word and condition else condition & any_field
         for synonym in synonyms:
             for word in query_words(synonym.expands_to):
                 condition |= Q(**{f"{prefix}name__icontains": word}) | Q(
@@ -634,6 +708,30 @@ class FallbackBackend:
     def candidates(self, query: str, synonyms: list[Synonym], limit: int) -> Q:
         condition, _ = self.text_match(query, query_words(query), synonyms, prefix="", outer="pk")
         return Q(pk__in=Subquery(Service.objects.filter(condition).order_by().values("pk")[:limit]))
+
+    def known_words(self, words: list[str], *, demo: bool) -> list[str]:
+        """The words some visible listing holds (one query)."""
+        from django.db.models import Max
+
+        rows = Service.objects.visible(demo=demo)
+        flags = {
+            f"w{i}": Max(
+                Case(
+                    When(
+                        Q(name__icontains=w)
+                        | Q(keywords__icontains=w)
+                        | Q(summary__icontains=w)
+                        | Q(description__icontains=w),
+                        then=Value(1),
+                    ),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+            for i, w in enumerate(words)
+        }
+        found = rows.aggregate(**flags) if flags else {}
+        return [w for i, w in enumerate(words) if found.get(f"w{i}")]
 
     def tsquery_text(self, query: str, synonyms: list[Synonym]) -> str:
         return ""
@@ -656,6 +754,7 @@ def search_services(
     now: datetime.datetime | None = None,
     demo: bool | None = None,
     explain: bool = False,
+    pin_crisis: bool = False,
 ) -> SearchResult:
     """Search the directory. Never raises for odd input: bad values become messages.
 
@@ -675,7 +774,12 @@ def search_services(
     engine = backend()
     info = Explain(backend=engine.name)
     if query and not [w for w in words if w not in STOP_WORDS]:
-        messages.append("We could not use those search words, so we show all services instead.")
+        # Only stop words, punctuation, emoji or letters we do not index: say so, and show what a place
+        # alone finds (and always the lines to call now).
+        messages.append(
+            "We could not use those search words. Try a word like counselling, anger, court or"
+            " relationship, or just your postcode."
+        )
         query, words = "", []
     synonyms = synonyms_matching(words) if words else []
     info.words = words
@@ -684,17 +788,212 @@ def search_services(
     if explain and query:
         info.tsquery = engine.tsquery_text(query, synonyms)
 
-    services = Service.objects.visible(demo=demo)
-
-    # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now.
-    talk_now = talk_now_shown(place=place, now=now, demo=demo)
+    # 1. Talk to someone now: phone or chat, covering the visitor's state or the nation, open now (and
+    # a second group whose hours are not confirmed), chosen for what the visitor asked.
+    crisis = any(s.is_crisis for s in synonyms)
+    self_check = any(s.leads_to_self_check for s in synonyms)
+    ask = TalkNowAsk.of(words=words, synonyms=synonyms, filters=filters, crisis=crisis or pin_crisis)
+    lines_now = talk_now_shown(place=place, now=now, demo=demo, ask=ask)
+    talk_now = lines_now.open
     talk_now_ids = [hit.service.pk for hit in talk_now]
 
-    # 2. Local services: narrowed by place, then filters and text, then ranked.
+    # 2-4. Local services, services covering the area, and (with a place and words) the national and
+    # state lines the words match.
+    found = _find(
+        engine,
+        query=query,
+        words=words,
+        synonyms=synonyms,
+        filters=filters,
+        place=place,
+        radius_km=radius_km,
+        page=page,
+        now=now,
+        demo=demo,
+        talk_now_ids=talk_now_ids,
+        messages=messages,
+        crisis=crisis,
+    )
+    matched_words: list[str] = []
+    if query and found.empty:
+        # One unknown word must not empty the page: keep the words some listing holds, and match any of
+        # them, ranked (more of them, and better, first). Never the whole directory: a row must match
+        # one of the words or a synonym.
+        content = list(dict.fromkeys(w for w in words if w not in STOP_WORDS))[:MAX_WORDS]
+        known = engine.known_words(content, demo=demo) if len(content) > 1 else []
+        if known:
+            relaxed = " or ".join(known)
+            found = _find(
+                engine,
+                query=relaxed,
+                words=known,
+                synonyms=synonyms,
+                filters=filters,
+                place=place,
+                radius_km=radius_km,
+                page=page,
+                now=now,
+                demo=demo,
+                talk_now_ids=talk_now_ids,
+                messages=messages,
+                any_word=True,
+                crisis=crisis,
+            )
+            if not found.empty:
+                matched_words = known
+                info.notes.append(f"No listing matched every word; matched any of: {', '.join(known)}")
+                if explain:
+                    info.tsquery = engine.tsquery_text(relaxed, synonyms)
+    local_rows, total, page, pages = found.local_rows, found.total, found.page, found.pages
+    covering_services, line_services = found.covering, found.lines
+
+    # One pass loads phones, hours and closures for everything shown (and for the staff page, which
+    # lists each result's types, their terms).
+    shown = [*covering_services, *line_services, *[_service_of(r) for r in local_rows]]
+    selectors.prefetch_for_results(shown, with_terms=explain)
+
+    local = [_hit(row, now, place) for row in local_rows]
+    if filters.open_now:
+        # Decided above from copies of the hours (search points) that a write bypassing the refresh
+        # could leave stale until the nightly rebuild: what the page shows comes from the hours
+        # themselves, so a row shown under "open now" never says "Closed now".
+        local = [h for h in local if h.hours.is_open]
+    covering_hits = [
+        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
+    ]
+    line_hits = [
+        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place), rank=getattr(s, "rank", None))
+        for s in line_services
+    ]
+    if filters.open_now:
+        covering_hits = [h for h in covering_hits if h.hours.is_open]
+        line_hits = [h for h in line_hits if h.hours.is_open]
+
+    if explain:
+        for hit in [*local, *line_hits, *covering_hits]:
+            hit.why = why_matched(hit, words=matched_words or words, synonyms=synonyms)
+        talk_now = [replace(hit, why=_why_talk_now(hit, ask)) for hit in talk_now]
+
+    return SearchResult(
+        query=query,
+        place=place,
+        filters=filters,
+        radius_km=radius_km,
+        talk_now=talk_now,
+        talk_now_unconfirmed=lines_now.unconfirmed,
+        crisis=crisis,
+        self_check=self_check,
+        local=local,
+        covering=covering_hits,
+        lines=line_hits,
+        matched_words=matched_words,
+        total=total,
+        page=page,
+        pages=pages,
+        explain=info,
+        messages=messages,
+    )
+
+
+def why_matched(hit: Hit, *, words: list[str], synonyms: list[Synonym]) -> list[str]:
+    """For staff: why a result matched, in plain words: the search words found in its name, summary or
+    description (PostgreSQL matches word stems, so a stem is looked for), the synonyms whose terms it
+    carries, its rank and distance. Worked out from what is already loaded (attributes and terms are
+    prefetched for the staff page), so it adds no query."""
+    service = hit.service
+    reasons = []
+    fields = (("name", service.name), ("summary", service.summary), ("description", service.description))
+    for word in dict.fromkeys(w for w in words if w not in STOP_WORDS):
+        stem = word[: max(4, len(word) - 3)] if len(word) > 4 else word
+        where = [label for label, text in fields if stem in fold_accents(text or "").lower()]
+        if where:
+            reasons.append(f"word “{word}” in {', '.join(where)}")
+    terms = (
+        {(a.term.taxonomy.slug, a.term.code) for a in service.attributes.all()}
+        if _has_attributes(service)
+        else set()
+    )
+    for synonym in synonyms:
+        carried = [
+            code
+            for taxonomy, code in zip(synonym.term_taxonomies, synonym.term_codes, strict=True)
+            if (taxonomy, code) in terms
+        ]
+        if carried:
+            reasons.append(f"synonym “{synonym.phrase}” → tagged {', '.join(carried)}")
+        elif synonym.expands_to.strip():
+            expanded = [
+                w
+                for w in query_words(synonym.expands_to)
+                if any(w[:4] in fold_accents(t or "").lower() for _, t in fields)
+            ]
+            if expanded:
+                reasons.append(f"synonym “{synonym.phrase}” → words {' '.join(expanded)}")
+    if hit.distance_km is not None:
+        reasons.append(f"{hit.distance_km:.1f} km away")
+    if not reasons:
+        reasons.append("matched the filters (or words in keywords or type names)")
+    return reasons
+
+
+def _has_attributes(service: Service) -> bool:
+    return "attributes" in getattr(service, "_prefetched_objects_cache", {})
+
+
+def _why_talk_now(hit: Hit, ask: TalkNowAsk) -> list[str]:
+    service = hit.service
+    reasons = []
+    if service.is_crisis_line:
+        reasons.append("crisis line: never cut" + ("; pinned first (crisis words)" if ask.crisis else ""))
+    reasons.append(f"staff priority {service.talk_now_priority}")
+    if not hit.hours.known:
+        reasons.append("hours not confirmed: second group")
+    return reasons
+
+
+@dataclass
+class _Found:
+    local_rows: list
+    total: int
+    page: int
+    pages: int
+    covering: list[Service]
+    lines: list[Service]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.local_rows or self.covering or self.lines)
+
+
+def _find(
+    engine,
+    *,
+    query: str,
+    words: list[str],
+    synonyms: list[Synonym],
+    filters: Filters,
+    place: Place | None,
+    radius_km: int,
+    page: int,
+    now: datetime.datetime,
+    demo: bool,
+    talk_now_ids: list[int],
+    messages: list[str],
+    any_word: bool = False,
+    crisis: bool = False,
+) -> _Found:
+    """Local results (one page), the services covering the area, and the national and state lines the
+    words match; `any_word`: a row matches any of the words instead of all of them; `crisis`: crisis
+    lines rank first among lines and nationwide results."""
+    first = ("-is_crisis_line",) if crisis else ()
+    engine.any_word = any_word
+    services = Service.objects.visible(demo=demo)
     local_rows: list = []
     total = 0
     covering_services: list[Service] = []
+    line_services: list[Service] = []
     text = bool(query)
+    page_messages: list[str] = []
     if place is not None:
         south, north, west, east = bounding_box(place.latitude, place.longitude, radius_km)
         nearby, rank = engine.local_candidates(
@@ -741,67 +1040,128 @@ def search_services(
             .defer(*NOT_SHOWN)
         )
         if text:
-            condition, _ = engine.text_match(query, words, synonyms, prefix="", outer="pk")
-            covering_qs = covering_qs.filter(condition)
+            # One text condition (and rank) for the covering services and the lines.
+            service_condition, service_rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            covering_qs = covering_qs.filter(service_condition)
         covering_services = list(covering_qs.order_by("name")[:COVERING_MAX]) if page <= 1 else []
+        if text and page <= 1:
+            # 4. National and state lines the words match: a place narrows local results, never these.
+            # Driven from the few national and state areas (scope index), then their services.
+            wide_areas = ServiceArea.objects.filter(
+                Q(scope=AreaScope.NATIONAL) | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
+            )
+            line_services = list(
+                services.filter(pk__in=Subquery(wide_areas.values("service_id")))
+                .filter(filter_conditions(filters, "pk"))
+                .filter(service_condition)
+                .annotate(rank=service_rank)
+                .defer(*NOT_SHOWN)
+                .order_by(*first, "-rank", "-talk_now_priority", "name")[:LINES_MAX]
+            )
         local_rows, total, page, pages = _local_page(
-            nearby, rank, filters, page, now, place, messages, summaries=engine.opening_summaries
+            nearby, rank, filters, page, now, place, page_messages, summaries=engine.opening_summaries
         )
     elif query or filters.any:
         # Nationwide: bounded. Take matching rows from the index unranked, then rank only those.
         matching = services.filter(filter_conditions(filters, "pk"))
         if text:
-            condition, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
+            _, rank = engine.text_match(query, words, synonyms, prefix="", outer="pk")
             matching = matching.filter(engine.candidates(query, synonyms, NATIONWIDE_CANDIDATES))
         candidates = Service.objects.filter(
             pk__in=Subquery(matching.order_by().values("pk")[:NATIONWIDE_CANDIDATES])
         )
         if text:
-            candidates = candidates.annotate(rank=rank).order_by("-rank", "name", "pk")
+            # No place, so no state: a line for one state only ranks at half its relevance (the WA
+            # men's line is not the first answer for a man who may be in Victoria). The state areas
+            # are few: PostgreSQL reads them once (hashed subquery), no query more.
+            state_only = Case(
+                When(
+                    pk__in=Subquery(ServiceArea.objects.filter(scope=AreaScope.STATE).values("service_id")),
+                    then=Value(0.5),
+                ),
+                default=Value(1.0),
+                output_field=FloatField(),
+            )
+            candidates = candidates.annotate(rank=rank * state_only).order_by(
+                *first, "-rank", "-talk_now_priority", "name", "pk"
+            )
         else:
             candidates = candidates.order_by("name", "pk")
         local_rows, total, page, pages = _paginate(
-            candidates, filters, page, now, place, messages, ranked=text
+            candidates, filters, page, now, place, page_messages, ranked=text
         )
     else:
         page, pages = 1, 1
-
-    # One pass loads phones, hours and closures for everything shown (and for the staff page, which
-    # lists each result's types, their terms).
-    shown = [*(hit.service for hit in talk_now), *covering_services, *[_service_of(r) for r in local_rows]]
-    selectors.prefetch_for_results(shown, with_terms=explain)
-
-    local = [_hit(row, now, place) for row in local_rows]
-    if filters.open_now:
-        # Decided above from copies of the hours (search points) that a write bypassing the refresh
-        # could leave stale until the nightly rebuild: what the page shows comes from the hours
-        # themselves, so a row shown under "open now" never says "Closed now".
-        local = [h for h in local if h.hours.is_open]
-    covering_hits = [
-        Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in covering_services
-    ]
-    if filters.open_now:
-        covering_hits = [h for h in covering_hits if h.hours.is_open]
-
-    return SearchResult(
-        query=query,
-        place=place,
-        filters=filters,
-        radius_km=radius_km,
-        talk_now=talk_now,
-        local=local,
-        covering=covering_hits,
-        total=total,
-        page=page,
-        pages=pages,
-        explain=info,
-        messages=messages,
-    )
+    engine.any_word = False
+    found = _Found(local_rows, total, page, pages, covering_services, line_services)
+    if not found.empty or not any_word:
+        messages.extend(page_messages)
+    return found
 
 
 TALK_NOW_CACHE_SECONDS = 60
-# Per process: this minute's talk-now lines, ready to show, by talk-now key (see talk_now_shown).
-_talk_now_shown: dict[str, list[Hit]] = {}
+# Audiences narrower than "any man who calls": a line only for these (Kids Helpline, QLife, 13YARN) is
+# shown when the search or the filters ask for that group, never in place of a crisis line.
+NARROW_AUDIENCES = frozenset({"young-people", "lgbtiq", "aboriginal-torres-strait-islander"})
+BROAD_AUDIENCES = frozenset({"men", "men-using-violence", "partners"})
+
+
+@dataclass(frozen=True)
+class TalkNowLine:
+    """What choosing and ordering a talk-now line needs, for one state and minute (cached)."""
+
+    pk: int
+    priority: int
+    crisis: bool
+    hours_known: bool
+    narrow: bool
+    # "taxonomy/code" of its terms, and the words of its name and keywords: what a search can ask for.
+    codes: frozenset[str]
+    words: frozenset[str]
+    fallback_order: tuple[int, str]
+    # Its narrower-audience terms ("audience/young-people"), which a search can ask for.
+    narrow_codes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class TalkNowAsk:
+    """What the visitor asked that changes the talk-now block (no query, no cache key part)."""
+
+    crisis: bool = False
+    codes: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *, words: list[str], synonyms: list[Synonym], filters: Filters, crisis: bool) -> TalkNowAsk:
+        codes = {
+            f"{tax}/{code}"
+            for s in synonyms
+            for tax, code in zip(s.term_taxonomies, s.term_codes, strict=True)
+        }
+        codes |= {f"audience/{c}" for c in filters.audience} | {f"service-type/{c}" for c in filters.types}
+        return cls(
+            crisis=crisis,
+            codes=frozenset(codes),
+            words=frozenset(w for w in words if len(w) > 2 and w not in STOP_WORDS),
+        )
+
+    def fits(self, line: TalkNowLine) -> bool:
+        """The visitor asked for this line's group or kind of help, or named it."""
+        if self.words and not self.words.isdisjoint(line.words):
+            return True
+        return line.narrow and not self.codes.isdisjoint(line.narrow_codes)
+
+
+@dataclass
+class TalkNow:
+    """The talk-now block: lines open now, and lines whose hours are not confirmed (try calling)."""
+
+    open: list[Hit]
+    unconfirmed: list[Hit]
+
+
+# Per process: this minute's talk-now lines (all candidates, ready to show), by talk-now key.
+_talk_now_shown: dict[str, tuple[list[TalkNowLine], dict[int, Hit]]] = {}
 
 
 def clear_process_caches() -> None:
@@ -810,46 +1170,83 @@ def clear_process_caches() -> None:
 
 
 def _talk_now_key(place: Place | None, now: datetime.datetime, demo: bool) -> str:
-    """State, zone, minute and listings version: nothing of the search."""
+    """State, zone, minute and listings version. Nothing of the search: what is cached is every line
+    that may show, and which of them show for a search is chosen afterwards (talk_now_choose)."""
     zone = place.time_zone if place else ""
     state = place.state if place else ""
     minute = int(now.timestamp() // 60)
     return (
-        f"services_directory:talk-now:v1:{selectors.directory_version()}:{int(demo)}:{state}:{zone}:{minute}"
+        f"services_directory:talk-now:v2:{selectors.directory_version()}:{int(demo)}:{state}:{zone}:{minute}"
     )
 
 
-def talk_now_shown(*, place: Place | None, now: datetime.datetime, demo: bool) -> list[Hit]:
-    """The talk-now lines (talk_now_open_ids) as results, with what a result shows loaded (phones,
-    hours, closures) and their hours worked out for this minute.
+def talk_now_shown(
+    *, place: Place | None, now: datetime.datetime, demo: bool, ask: TalkNowAsk | None = None
+) -> TalkNow:
+    """The talk-now lines for this search, with what a result shows loaded (phones, hours, closures).
 
-    Every search from one state in one minute shows the same lines, so each process keeps them for the
-    minute: a search then spends no query and no time on them. Kept under the same key as the ids;
-    entries of earlier minutes are dropped. Shared between requests, so read-only.
+    Every search from one state in one minute starts from the same lines, so each process keeps them
+    for the minute: a search then spends no query on them, and choosing among them for what the
+    visitor asked is done here in Python. Entries of earlier minutes are dropped. Shared between
+    requests, so read-only.
     """
     key = _talk_now_key(place, now, demo)
     found = _talk_now_shown.get(key)
     if found is None:
-        ids = talk_now_open_ids(place=place, now=now, demo=demo, key=key)
-        by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk(ids)
-        lines = [by_pk[pk] for pk in ids if pk in by_pk]
-        selectors.prefetch_for_results(lines)
-        hits = [Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in lines]
-        # The ids may be up to a minute old (another process worked them out): a line that closed
-        # since drops out here.
-        found = [h for h in hits if h.hours.is_open]
+        lines = talk_now_lines(place=place, now=now, demo=demo, key=key)
+        by_pk = Service.objects.visible(demo=demo).defer(*NOT_SHOWN).in_bulk([line.pk for line in lines])
+        services = [by_pk[line.pk] for line in lines if line.pk in by_pk]
+        selectors.prefetch_for_results(services)
+        hits = {
+            s.pk: Hit(service=s, hours=selectors.service_hours(s, now=now, place=place)) for s in services
+        }
+        found = ([line for line in lines if line.pk in hits], hits)
         minute = key.rsplit(":", 1)[1]
         for old in [k for k in _talk_now_shown if not k.endswith(f":{minute}")]:
             _talk_now_shown.pop(old, None)
         _talk_now_shown[key] = found
-    return found
+    lines, hits = found
+    return talk_now_choose(lines, hits, ask or TalkNowAsk())
 
 
-def talk_now_open_ids(
+def talk_now_choose(lines: list[TalkNowLine], hits: dict[int, Hit], ask: TalkNowAsk) -> TalkNow:
+    """Which lines show, in what order.
+
+    Open crisis lines always show (never cut by TALK_NOW_MAX); with crisis words they come first.
+    Then lines that fit what was asked, then the rest by staff priority, up to TALK_NOW_MAX lines in
+    all. Lines for a narrower group show only when they fit. Lines whose hours are not confirmed go in
+    the second group, chosen the same way (they are never silently dropped).
+    """
+    # The lines may be up to a minute old (another process worked them out): a line that closed since
+    # drops out here.
+    open_lines = [line for line in lines if line.hours_known and hits[line.pk].hours.is_open]
+    unknown = [line for line in lines if not line.hours_known]
+
+    fits = {line.pk for line in lines if ask.fits(line)} if (ask.words or ask.codes) else set()
+
+    def order(line: TalkNowLine):
+        return (
+            not (ask.crisis and line.crisis),
+            not (line.pk in fits and not line.narrow),
+            -line.priority,
+            line.fallback_order,
+        )
+
+    def choose(group: list[TalkNowLine], limit: int) -> list[Hit]:
+        wanted = [line for line in group if line.crisis or (line.narrow and line.pk in fits)]
+        wanted_pks = {line.pk for line in wanted}
+        others = sorted((ln for ln in group if ln.pk not in wanted_pks and not ln.narrow), key=order)
+        chosen = wanted + others[: max(0, limit - len(wanted))]
+        return [hits[line.pk] for line in sorted(chosen, key=order)]
+
+    return TalkNow(open=choose(open_lines, TALK_NOW_MAX), unconfirmed=choose(unknown, TALK_NOW_MAX))
+
+
+def talk_now_lines(
     *, place: Place | None, now: datetime.datetime, demo: bool, key: str | None = None
-) -> list[int]:
-    """Ids of the lines to show first: phone or chat services covering the visitor's state or the
-    nation, open now, best first, at most TALK_NOW_MAX.
+) -> list[TalkNowLine]:
+    """Every line that may show first: phone or chat services covering the visitor's state or the
+    nation, open now or with hours not confirmed, with what choosing among them needs.
 
     The same for every search from one state (and time zone) in the same minute, so it is cached per
     minute (shared by all processes): it was five of a search's thirteen queries and a fifth of its
@@ -868,30 +1265,50 @@ def talk_now_open_ids(
         .filter(_service_has_term_ids("pk")(term_ids(REMOTE_DELIVERY, "delivery")))
         .filter(Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk"))))
         .prefetch_related("service_areas", "schedules", "closures")
-        .order_by("name")[:30]
+        .order_by("-talk_now_priority", "name")[:TALK_NOW_CANDIDATES]
     )
-    ids = [hit.service.pk for hit in _open_talk_now(candidates, now, place)]
-    cache.set(key, ids, TALK_NOW_CACHE_SECONDS)
-    return ids
+    lines = _talk_now_candidates(candidates, now, place)
+    cache.set(key, lines, TALK_NOW_CACHE_SECONDS)
+    return lines
 
 
-def _open_talk_now(candidates: list[Service], now, place) -> list[Hit]:
-    """The open candidates, best first, at most TALK_NOW_MAX (hours and areas already prefetched)."""
-    hits = []
+TALK_NOW_CANDIDATES = 60
+
+
+def _talk_now_candidates(candidates: list[Service], now, place) -> list[TalkNowLine]:
+    """The candidates open now or with unconfirmed hours (hours and areas already prefetched)."""
+    kept = []
     for service in candidates:
         hours = selectors.service_hours(service, now=now, place=place)
-        if hours.is_open:
-            hits.append(Hit(service=service, hours=hours))
-    codes: dict[int, set[tuple[str, str]]] = {h.service.pk: set() for h in hits}
+        if hours.is_open or not hours.known:
+            kept.append(service)
+    codes: dict[int, set[tuple[str, str]]] = {s.pk: set() for s in kept}
     for service_id, taxonomy, code in ServiceAttribute.objects.filter(service__in=list(codes)).values_list(
         "service_id", "term__taxonomy__slug", "term__code"
     ):
         codes[service_id].add((taxonomy, code))
-    return sorted(hits, key=lambda h: _talk_now_priority(h.service, codes[h.service.pk]))[:TALK_NOW_MAX]
+    lines = []
+    for service in kept:
+        audiences = {code for taxonomy, code in codes[service.pk] if taxonomy == "audience"}
+        lines.append(
+            TalkNowLine(
+                pk=service.pk,
+                priority=service.talk_now_priority,
+                crisis=service.is_crisis_line,
+                hours_known=bool(service.hours_known and service.schedules.all()),
+                narrow=bool(audiences & NARROW_AUDIENCES) and not (audiences & BROAD_AUDIENCES),
+                codes=frozenset(f"{t}/{c}" for t, c in codes[service.pk]),
+                words=frozenset(query_words(f"{service.name} {service.alternate_name} {service.keywords}")),
+                fallback_order=_talk_now_priority(service, codes[service.pk]),
+                narrow_codes=frozenset(f"audience/{a}" for a in audiences & NARROW_AUDIENCES),
+            )
+        )
+    return lines
 
 
 def _talk_now_priority(service: Service, codes: set[tuple[str, str]]) -> tuple[int, str]:
-    """Lines for men who want to change how they act first, then state lines, then men's lines."""
+    """Among lines of equal staff priority: lines for men who want to change how they act first, then
+    state lines, then men's lines."""
     audiences = {code for taxonomy, code in codes if taxonomy == "audience"}
     score = 4 * ("men-using-violence" in audiences)
     score += 2 * bool(audiences) * audiences.issubset({"men", "men-using-violence"})

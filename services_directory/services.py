@@ -75,15 +75,27 @@ def taxonomy_load(*, data: dict) -> dict[str, int]:
                 },
             )
             terms_seen += 1
-    types = {t.code: t for t in TaxonomyTerm.objects.of("service-type")}
+    # A synonym's terms are service types ("mbcp"), or "taxonomy/code" for another vocabulary
+    # ("audience/young-people", "referral/court-mandated").
+    terms = {
+        (slug if slug != "service-type" else "", code): term
+        for term, slug, code in (
+            (t, t.taxonomy.slug, t.code) for t in TaxonomyTerm.objects.select_related("taxonomy")
+        )
+    }
     synonyms_added = 0
     for item in data.get("synonyms", []):
         synonym, created = SearchSynonym.objects.get_or_create(
             phrase=normalise_phrase(item["phrase"]),
-            defaults={"expands_to": item.get("expands_to") or "", "note": item.get("note", "")},
+            defaults={
+                "expands_to": item.get("expands_to") or "",
+                "note": item.get("note", ""),
+                "is_crisis": bool(item.get("crisis")),
+                "leads_to_self_check": bool(item.get("self_check")),
+            },
         )
         if created:
-            synonym.terms.set([types[code] for code in item.get("terms", [])])
+            synonym.terms.set([terms[tuple(code.rpartition("/")[::2])] for code in item.get("terms", [])])
             synonyms_added += 1
     synonyms_changed()
     return {"terms": terms_seen, "synonyms_added": synonyms_added}
@@ -95,7 +107,7 @@ def normalise_phrase(text: str) -> str:
     return normalise_name(text)
 
 
-SYNONYM_CACHE_KEY = "services_directory:synonyms:v1"
+SYNONYM_CACHE_KEY = "services_directory:synonyms:v2"
 
 
 def synonyms_changed() -> None:
@@ -111,7 +123,7 @@ DIRECTORY_VERSION_KEY = "services_directory:version"
 
 
 def directory_changed() -> None:
-    """Listings changed: bump the version that keys cached search pieces (search.talk_now_open_ids).
+    """Listings changed: bump the version that keys cached search pieces (search.talk_now_lines).
 
     Bumped now and again after the transaction commits, so a search that ran mid-transaction cannot
     keep data from before the commit under the new version. Cached pieces also expire within a minute,

@@ -60,7 +60,29 @@ def _search_context(request: HttpRequest, *, explain: bool = False) -> dict:
         "result": result,
         "query_without_page": query_without_page.urlencode(),
         "while_you_wait": _while_you_wait(result),
+        # A search ran and its place (if any) was understood: the form folds to one line.
+        "result_shown": params.is_search and not place_problem,
+        "place_short": _short_label(place),
     }
+
+
+# Postal names that are not where anyone lives ("City Delivery Centre, Perth, Perth GPO").
+POSTAL_ONLY = ("delivery centre", "mail centre", "gpo", "po box", "business centre")
+
+
+def _short_label(place: Place | None) -> str:
+    """ "Liverpool NSW 2170" for a postcode's place ("Liverpool, Casula and nearby"): one line on a
+    phone, named after a locality people live in when there is one."""
+    if place is None:
+        return ""
+    parts = [p.strip() for p in place.locality.split(",") if p.strip()] or [place.locality]
+    lived = [
+        p
+        for p in parts
+        if not any(word in p.lower() for word in POSTAL_ONLY) and not p.lower().endswith(" po")
+    ]
+    name = (lived or parts)[0].removesuffix(" and nearby")
+    return f"{name} {place.state} {place.postcode}"
 
 
 def _while_you_wait(result) -> list[Service]:
@@ -161,9 +183,11 @@ def gp_printable_list(request: HttpRequest) -> HttpResponse:
         resolved = resolve_place(near)
         if isinstance(resolved, Place):
             place = resolved
-            result = search_services(query="", place=place, filters=Filters(), page=1, radius_km=50)
+            result = search_services(
+                query="", place=place, filters=Filters(), page=1, radius_km=50, pin_crisis=True
+            )
     if result is None:
-        result = search_services(query="", place=None, filters=Filters(), page=1)
+        result = search_services(query="", place=None, filters=Filters(), page=1, pin_crisis=True)
     return render(
         request,
         "services_directory/gp_list.html",

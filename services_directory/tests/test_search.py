@@ -359,6 +359,28 @@ def test_pagination(gazetteer, make_service, engine):
     assert run(near="3121", page=-1).page == 1
 
 
+def test_one_unknown_word_falls_back_to_the_words_that_match(directory, engine):
+    result = run("relationships xyzzyplugh", near="3121")
+    assert names(result.local) == ["City Men's Counselling"]
+    assert result.matched_words == ["relationships"]
+    nationwide = run("behaviour xyzzyplugh change")
+    assert set(names(nationwide.local)) >= {
+        "Eastside Men's Behaviour Change Program",
+        "Harbour Men's Behaviour Change Program",
+    }
+    assert nationwide.matched_words == ["behaviour", "change"]
+    # No known word: nothing, never the whole directory.
+    assert run("xyzzyplugh quuxfrob", near="3121").local == []
+    assert run("xyzzyplugh quuxfrob").local == []
+
+
+def test_lines_match_by_text_when_a_place_is_given(directory, engine):
+    result = run("line", near="3121")
+    assert {"National Men's Line", "Office Hours Line"} <= set(names(result.lines))
+    assert "West Men's Line" not in names(result.lines)  # WA only
+    assert "West Men's Line" in names(run("line", near="6000").lines)
+
+
 def test_query_of_symbols_only_is_ignored_with_a_message(directory, engine):
     result = run("!&:* ''", near="3121")
     assert result.messages
@@ -393,13 +415,14 @@ def test_fixed_number_of_queries(directory, make_service, django_assert_max_num_
         # The first search of a minute (or after a listing changed) works out the lines open now and
         # loads them, their hours and the taxonomy terms into this process.
         directory_changed()
-        with django_assert_max_num_queries(15 if engine == "database" else 18):
+        with django_assert_max_num_queries(16 if engine == "database" else 19):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
         with django_assert_max_num_queries(14):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)
-        # Then: covering, local candidates, their rows and three relations of the services shown (the
-        # fallback reads the candidates' hours for "open now": three more).
-        with django_assert_max_num_queries(6 if engine == "database" else 9):
+        # Then: covering, the national and state lines the words match, local candidates, their rows
+        # and three relations of the services shown (the fallback reads the candidates' hours for "open
+        # now": three more).
+        with django_assert_max_num_queries(7 if engine == "database" else 10):
             search_services(query="program", place=place, filters=filters, page=1, now=TUESDAY_10AM)
         with django_assert_max_num_queries(5):
             search_services(query="program", place=None, filters=filters, page=1, now=TUESDAY_10AM)

@@ -89,6 +89,8 @@ def service_data(record: dict) -> ServiceData:
             "notes_for_staff": (record.get("notes_for_staff") or "").strip(),
             "is_active": True,
             "is_demo": False,
+            "is_crisis_line": bool(record.get("crisis_line")),
+            "talk_now_priority": int(record.get("talk_now_priority") or 0),
             **hours_fields,
         },
         terms={

@@ -20,7 +20,7 @@ def mark_crisis_synonym(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services_directory", "0008_search_point_opening"),
+        ("services_directory", "0009_location_accessibility"),
     ]
 
     operations = [

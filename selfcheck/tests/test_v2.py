@@ -631,3 +631,31 @@ def test_band_wording_names_the_partner_and_does_not_excuse(q):
     assert q.band("hurting").title == "This is hurting your partner or ex-partner"
     body = " ".join(q.band("talk-today").body)
     assert "someone at home" not in body and "bad person" not in body
+
+
+# --- The browser's own Back (decision 0020a) ---------------------------------------------------------------
+
+BACK = "/check/back/"
+
+
+def test_the_back_address_is_a_calm_page_with_no_answers(client):
+    response = client.get(BACK)
+    html = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Your answers are not kept when you use the browser's Back button" in html
+    assert 'href="/check/"' in html and 'href="tel:1300789978"' in html and 'href="tel:000"' in html
+    assert "no-store" in response["Cache-Control"] and not response.cookies
+    assert client.post(BACK).status_code == 405
+
+
+def test_every_step_and_the_result_swap_their_history_entry_for_the_back_address(client, q):
+    response = client.post(WALK, {"state": state_of(client.get(START)), "nav": "next"})
+    html = response.content.decode()
+    assert f'data-history-url="{BACK}"' in html and "js/selfcheck-history.js" in html
+    result = walk(Client(), all_never(q)).content.decode()
+    assert f'data-history-url="{BACK}"' in result and "js/selfcheck-history.js" in result
+    # The plain intro (a GET) keeps its own address; the intro reached by the page's Back (a POST) points
+    # its entry at the start address.
+    assert "data-history-url" not in client.get(START).content.decode()
+    back = client.post(WALK, {"state": state_of(response), "nav": "back"}).content.decode()
+    assert 'data-history-url="/check/"' in back

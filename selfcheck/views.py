@@ -9,6 +9,10 @@ day, a random "already counted" marker per walk (selfcheck.services.check_comple
 The plan is kept without storing anything: `notes` is the same page for everyone and reads the plan
 from the address's #fragment in the browser; `notes_download` turns the signed state into a text file
 (docs/decisions/0020a-selfcheck-back-and-keep.md).
+
+The browser's own Back: every step and the result carry `data-history-url`, and selfcheck-history.js
+swaps their history entry for `went_back` (/check/back/), a GET page that holds no answers, so Back
+never re-sends a step or meets a resubmit prompt (with JavaScript; same decision record).
 """
 
 from __future__ import annotations

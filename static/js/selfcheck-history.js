@@ -20,6 +20,10 @@
   }
   try {
     window.history.replaceState(null, "", url);
+    // Back lands on a different page, so start it at the top (not at this step's scroll position).
+    if ("scrollRestoration" in window.history) {
+      window.history.scrollRestoration = "manual";
+    }
   } catch (error) {
     /* An old browser that refuses: the page's own Back button still works. */
   }

@@ -60,6 +60,7 @@ def test_browser_back_between_steps_shows_a_calm_page(context, site_server):
     _assert_no_error_page(page)
     assert path_of(page) == "/check/back/"
     assert page.get_by_role("heading", name="Your answers are not kept").is_visible()
+    assert page.evaluate("window.scrollY") == 0, "the calm page opens at its top, not at the step's scroll"
     assert page.locator("main a[href='tel:1300789978']").count()  # the crisis line
     page.locator("main a[href='/check/']").first.click()
     page.wait_for_load_state("load")

@@ -659,3 +659,21 @@ def test_every_step_and_the_result_swap_their_history_entry_for_the_back_address
     assert "data-history-url" not in client.get(START).content.decode()
     back = client.post(WALK, {"state": state_of(response), "nav": "back"}).content.decode()
     assert 'data-history-url="/check/"' in back
+
+
+def test_the_guides_the_result_points_to_match_the_reviewed_wording():
+    # Review findings 9d, 11 and 23: the guides linked from the plan say what the result says.
+    from content import pages
+
+    hurt = pages.get_page("guides", "if-you-are-being-hurt-too")
+    text = hurt.body_markdown + hurt.summary
+    assert "who is hurting whom" not in text and "Sometimes you hit back" not in text
+    assert "## Working out what is going on" in text
+    assert "If you hit back, or hit first, that is still something to get help with." in text
+    time_out = pages.get_page("guides", "time-out").body_markdown
+    assert "If there is an order, it comes first" in time_out
+    assert "They don't have to agree to anything" in time_out
+    assert "never a reason to call, text or visit your ex-partner" in time_out
+    assert "tennis" not in time_out and "call or text and say so" not in time_out
+    tonight = pages.get_page("guides", "if-you-might-hurt-someone-tonight").body_markdown
+    assert "If there is an order that says you can't be there, don't go back." in tonight

@@ -154,10 +154,14 @@ def test_the_kept_link_never_reaches_the_server_and_opens_the_plan(server, brows
     # Back inside the kept tab works: it is a plain GET page.
     kept.goto(base + "/guides/")
     kept.go_back()
-    assert kept.title() == "Notes" and kept.locator("[data-keep-steps] > li").count() == len(steps)
+    # Wait for the script to fill the steps in (on a loaded machine it can lag the load event).
+    kept.wait_for_function(
+        "n => document.querySelectorAll('[data-keep-steps] > li').length === n", arg=len(steps), timeout=15000
+    )
+    assert kept.title() == "Notes"
     # A cut link says so.
     kept.goto(base + "/check/notes/#" + fragment[:3])
-    kept.locator("[data-keep-bad]").wait_for(state="visible", timeout=5000)
+    kept.locator("[data-keep-bad]").wait_for(state="visible", timeout=15000)
     context.close()
 
     text = log.read_text()

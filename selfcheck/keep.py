@@ -93,11 +93,14 @@ def plan_text(*, result: Result, questionnaire: Questionnaire) -> str:
         )
     plan = q.timeout_plan
     out += ["", plan.title, plan.intro]
-    if plan.warning:
+    if result.has_order and plan.order_warning:
+        out.append(plan.order_warning)
+    elif plan.warning:
         out.append(plan.warning)
     for number, step in enumerate(plan.steps, start=1):
         note = f" ({step.order_note})" if step.order_note else ""
-        out.append(f"{number}. {step.title}. {step.text}{note}")
+        text = step.order_text if result.has_order and step.order_text else step.text
+        out.append(f"{number}. {step.title}. {text}{note}")
     if q.keep:
         out += ["", *q.keep.where]
     return "\n".join(out) + "\n"

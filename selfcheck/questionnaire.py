@@ -151,8 +151,9 @@ class Band:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    when: Condition
+    when: Condition | None
     band_at_least: str
+    all: tuple[Condition, ...] = ()  # v2: fires when every condition holds (instead of `when`)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class Barrier:
     reassurance: str
     contacts: tuple[Contact, ...]
     link: str
+    urgent_reassurance: str = ""  # v2: used instead when the result is urgent (no "when it suits you")
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ class Action:
     call: Contact | None = None  # v2: the number this step asks him to call
     search: str = ""  # v2: a directory search near a postcode he types
     lead: bool = False  # v2: put first in the plan when suggest_when holds
+    suicide_text: str = ""  # v2: used instead on a suicide-only result
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ class TimeoutStep:
     title: str
     text: str
     order_note: str = ""  # v2: a warning for a man with a protection order
+    order_text: str = ""  # v2: replaces `text` when he said there is (or may be) an order
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,8 @@ class TimeoutPlan:
     steps: tuple[TimeoutStep, ...]
     note: str
     warning: str = ""  # v2: shown before the steps
+    order_warning: str = ""  # v2: a box at the top when order_when holds
+    order_when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -228,11 +234,12 @@ class DangerRule:
     contacts: tuple[Contact, ...]
     suicide: bool = False  # alone, gives the suicide-only result
     route_now: bool = False  # also shown on the very next page of the check
+    shared: str = ""  # a sentence several rules open with: shown once, before the first of them
 
 
 @dataclass(frozen=True)
 class NextStepCase:
-    when: str  # danger | suicide_only | band | condition
+    when: str  # danger | suicide_and_danger | suicide_only | band | condition
     band: str
     condition: Condition | None
     heading: str
@@ -313,6 +320,11 @@ class Questionnaire:
     confidentiality_title: str = ""
     confidentiality_body: tuple[str, ...] = ()
     keep: Keep | None = None
+    # v2: the result when thoughts of suicide are the only worry and nothing else stood out
+    suicide_only_title: str = ""
+    suicide_only_body: tuple[str, ...] = ()
+    suicide_only_contacts: tuple[Contact, ...] = ()
+    readiness_prompt_lowest: str = ""  # v2: the prompt at the lowest number ("why not lower?" can't fit)
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -605,12 +617,14 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
     _unique(scoring, "band_order", order)
 
     results = root.child("results")
-    results.only({"heading", "note", "bands", "always_show", "areas_heading"})
+    results.only({"heading", "note", "bands", "always_show", "areas_heading"}, {"suicide_only"})
     band_texts = results.child("bands")
 
     actions = {}
     for key, node in root.entries("actions"):
-        node.only({"label", "text", "suggest_when"}, {"contacts", "link", "call", "search", "lead"})
+        node.only(
+            {"label", "text", "suggest_when"}, {"contacts", "link", "call", "search", "lead", "suicide_text"}
+        )
         raw_when = node.data.get("suggest_when")
         call = None
         if "call" in node.data:
@@ -621,6 +635,7 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
             key, node.text("label"), node.text("text"), _contacts(node, "contacts", contacts), _link(node),
             None if raw_when is None else _condition(node.child("suggest_when"), questions, areas),
             call, node.text("search") if "search" in node.data else "", node.boolean("lead", False),
+            node.text("suicide_text") if "suicide_text" in node.data else "",
         )  # fmt: skip
 
     bands = []
@@ -655,11 +670,17 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
 
     rules = []
     for _, node in scoring.items("rules"):
-        node.only({"id", "when", "band_at_least"})
+        node.only({"id", "band_at_least"}, {"when", "all"})
         target = node.text("band_at_least")
         if target not in order:
             node.fail(f"{target!r} is not in band_order", "band_at_least")
-        rules.append(Rule(node.text("id"), _condition(node.child("when"), questions, areas), target))
+        if ("when" in node.data) == ("all" in node.data):
+            node.fail("needs exactly one of when or all")
+        if "when" in node.data:
+            rules.append(Rule(node.text("id"), _condition(node.child("when"), questions, areas), target))
+        else:
+            every = tuple(_condition(c, questions, areas) for _, c in node.items("all"))
+            rules.append(Rule(node.text("id"), None, target, every))
 
     always = results.child("always_show")
     always.only({"title", "contacts"})
@@ -687,7 +708,7 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         )  # fmt: skip
 
     readiness = root.child("readiness")
-    readiness.only({"question", "prompt", "bands"})
+    readiness.only({"question", "prompt", "bands"}, {"prompt_lowest"})
     readiness_id = readiness.text("question")
     if readiness_id not in questions or not questions[readiness_id].scale.is_ruler:
         readiness.fail(f"{readiness_id!r} is not a ruler question", "question")
@@ -721,27 +742,31 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
         barriers_node.fail(f"{barriers_id!r} is not a pick-any-number question", "question")
     barriers = {}
     for key, node in barriers_node.entries("items"):
-        node.only({"label", "reassurance"}, {"contacts", "link"})
+        node.only({"label", "reassurance"}, {"contacts", "link", "urgent_reassurance"})
         barriers[key] = Barrier(
             key,
             node.text("label"),
             node.text("reassurance"),
             _contacts(node, "contacts", contacts),
             _link(node),
+            node.text("urgent_reassurance") if "urgent_reassurance" in node.data else "",
         )
     option_keys = [option.key for option in questions[barriers_id].scale.options]
     if sorted(option_keys) != sorted(barriers):
         barriers_node.fail("must have exactly one item per answer of the barriers question", "items")
 
     plan = root.child("timeout_plan")
-    plan.only({"id", "title", "intro", "steps", "note"}, {"warning"})
+    plan.only({"id", "title", "intro", "steps", "note"}, {"warning", "order_warning", "order_when"})
     timeout_steps = []
     for _, node in plan.items("steps"):
-        node.only({"title", "text"}, {"order_note"})
+        node.only({"title", "text"}, {"order_note", "order_text"})
         timeout_steps.append(
             TimeoutStep(node.text("title"), node.text("text"),
-                        node.text("order_note") if "order_note" in node.data else "")
+                        node.text("order_note") if "order_note" in node.data else "",
+                        node.text("order_text") if "order_text" in node.data else "")
         )  # fmt: skip
+    if ("order_warning" in plan.data) != ("order_when" in plan.data):
+        plan.fail("order_warning and order_when go together")
 
     call = root.child("when_you_call")
     call.only({"title", "body"})
@@ -784,7 +809,10 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
             tuple(timeout_steps),
             plan.text("note"),
             plan.text("warning") if "warning" in plan.data else "",
+            plan.text("order_warning") if "order_warning" in plan.data else "",
+            _condition(plan.child("order_when"), questions, areas) if "order_when" in plan.data else None,
         ),
+        readiness_prompt_lowest=readiness.text("prompt_lowest") if "prompt_lowest" in readiness.data else "",
         when_you_call_title=call.text("title"),
         when_you_call_body=call.texts("body"),
         **_v2_parts(root, questions=questions, areas=areas, contacts=contacts, order=order, blocks=blocks),
@@ -803,11 +831,12 @@ def _v2_parts(root: _Node, *, questions, areas, contacts, order, blocks) -> dict
             node.fail(f"{band!r} is not in band_order", "band")
         rules = []
         for _, rule in node.items("rules"):
-            rule.only({"id", "all", "note"}, {"contacts", "suicide", "route_now"})
+            rule.only({"id", "all", "note"}, {"contacts", "suicide", "route_now", "shared"})
             conditions = tuple(_condition(c, questions, areas) for _, c in rule.items("all"))
             rules.append(
                 DangerRule(rule.text("id"), conditions, rule.text("note"), _contacts(rule, "contacts", contacts),
-                           rule.boolean("suicide", False), rule.boolean("route_now", False))
+                           rule.boolean("suicide", False), rule.boolean("route_now", False),
+                           rule.text("shared") if "shared" in rule.data else "")
             )  # fmt: skip
         _unique(node, "rules", [rule.id for rule in rules])
         rule_ids = {rule.id for rule in rules}
@@ -823,8 +852,8 @@ def _v2_parts(root: _Node, *, questions, areas, contacts, order, blocks) -> dict
         for _, case in node.items("cases"):
             case.only({"when", "heading", "text", "contacts"}, {"band", "condition"})
             when = case.text("when")
-            if when not in {"danger", "suicide_only", "band", "condition"}:
-                case.fail("must be danger, suicide_only, band or condition", "when")
+            if when not in {"danger", "suicide_and_danger", "suicide_only", "band", "condition"}:
+                case.fail("must be danger, suicide_and_danger, suicide_only, band or condition", "when")
             band = case.text("band") if when == "band" else ""
             if when == "band" and band not in order:
                 case.fail(f"{band!r} is not in band_order", "band")
@@ -838,6 +867,12 @@ def _v2_parts(root: _Node, *, questions, areas, contacts, order, blocks) -> dict
             node.fail("needs a band case for every band", "cases")
         parts["next_step"] = NextStep(node.text("label"), node.text("plan_link"), node.text("emergency"),
                                       tuple(cases))  # fmt: skip
+    results = root.child("results")
+    if "suicide_only" in results.data:
+        node = results.child("suicide_only")
+        node.only({"title", "body", "contacts"})
+        parts.update(suicide_only_title=node.text("title"), suicide_only_body=node.texts("body"),
+                     suicide_only_contacts=_contacts(node, "contacts", contacts))  # fmt: skip
     if "confidentiality" in root.data:
         node = root.child("confidentiality")
         node.only({"title", "body"})
@@ -948,9 +983,27 @@ def _reading_texts(q: Questionnaire):
         yield from each(f"readiness.{band.key}.urgent_feedback", band.urgent_feedback)
     if q.timeout_plan.warning:
         yield "timeout_plan.warning", q.timeout_plan.warning
+    if q.timeout_plan.order_warning:
+        yield "timeout_plan.order_warning", q.timeout_plan.order_warning
     for index, step in enumerate(q.timeout_plan.steps):
         if step.order_note:
             yield f"timeout_plan.steps[{index}].order_note", step.order_note
+        if step.order_text:
+            yield f"timeout_plan.steps[{index}].order_text", step.order_text
+    for rule in q.danger_rules:
+        if rule.shared:
+            yield f"danger_rules.{rule.id}.shared", rule.shared
+    for barrier in q.barriers.values():
+        if barrier.urgent_reassurance:
+            yield f"barriers.{barrier.key}.urgent_reassurance", barrier.urgent_reassurance
+    for action in q.actions.values():
+        if action.suicide_text:
+            yield f"actions.{action.key}.suicide_text", action.suicide_text
+    if q.suicide_only_title:
+        yield "results.suicide_only.title", q.suicide_only_title
+        yield from each("results.suicide_only.body", q.suicide_only_body)
+    if q.readiness_prompt_lowest:
+        yield "readiness.prompt_lowest", q.readiness_prompt_lowest
     if q.confidentiality_title:
         yield "confidentiality.title", q.confidentiality_title
         yield from each("confidentiality.body", q.confidentiality_body)

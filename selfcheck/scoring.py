@@ -69,6 +69,13 @@ class Result:
     own_safety_answer: str = ""
     own_safety_serious: bool = False
     readiness_feedback: tuple[str, ...] = ()
+    suicide_and_danger: bool = False  # thoughts of suicide together with danger to others
+    has_order: bool = False  # he said there is, or may be, a protection order (the time-out steps change)
+    band_title: str = ""  # what the page shows as the band's heading and body (the suicide-only text
+    band_body: tuple[str, ...] = ()  # when nothing else stood out)
+    show_readiness: bool = True
+    readiness_prompt: str = ""
+    talk_contacts: tuple[Contact, ...] = ()  # "Talk to someone", in the order that fits this result
 
     @property
     def first_contact(self) -> Contact | None:
@@ -175,12 +182,24 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         for band in q.bands
         if band.min_score <= total and (band.max_score is None or total <= band.max_score)
     )
-    fired = tuple(rule for rule in q.rules if condition_holds(rule.when, answers, q))
+    fired = tuple(
+        rule
+        for rule in q.rules
+        if (condition_holds(rule.when, answers, q) if rule.when else all(condition_holds(c, answers, q)
+                                                                          for c in rule.all))
+    )  # fmt: skip
     band = max([score_band, *(q.band(rule.band_at_least) for rule in fired)], key=lambda b: b.rank)
     danger_rules = tuple(
         rule for rule in q.danger_rules if all(condition_holds(c, answers, q) for c in rule.all)
     )
-    suicide_only = bool(danger_rules) and all(rule.suicide for rule in danger_rules)
+    # "Suicide only": every danger rule that fired is about suicide AND nothing else already puts him in
+    # the top band (hitting once does, by itself: review finding 7). Otherwise suicide is one danger of several.
+    top_rank = q.band(q.danger_band).rank if q.danger_rules else None
+    suicide_only = (
+        bool(danger_rules) and all(rule.suicide for rule in danger_rules)
+        and (top_rank is None or band.rank < top_rank)
+    )  # fmt: skip
+    suicide_and_danger = any(rule.suicide for rule in danger_rules) and not suicide_only
     if danger_rules and not suicide_only:
         band = max(band, q.band(q.danger_band), key=lambda b: b.rank)
 
@@ -211,7 +230,16 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         involved = {question.id for rule in danger_rules for c in rule.all for question in questions.values()
                     if c.selects(question) and _value(question, answers) > 0}  # fmt: skip
         danger = tuple(question for question in questions.values() if question.id in involved)
-        danger_notes = tuple(rule.note for rule in danger_rules)
+        # Rules that open with the same sentence (the split is the most dangerous time) say it once.
+        said: set[str] = set()
+        notes = []
+        for rule in danger_rules:
+            if rule.shared and rule.shared not in said:
+                said.add(rule.shared)
+                notes.append(f"{rule.shared} {rule.note}")
+            else:
+                notes.append(rule.note)
+        danger_notes = tuple(notes)
     urgent = bool(danger_rules) or (bool(q.danger_rules) and band.key == q.danger_band)
 
     readiness = int(answers[q.readiness_question])  # type: ignore[arg-type]
@@ -235,6 +263,19 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
 
     own_safety = condition_holds(q.own_safety.show_when, answers, q)
     fired_ids = {rule.id for rule in danger_rules}
+    if q.danger_rules:
+        # v2: the "you are afraid too" block is never reassurance after anything urgent (review finding 9).
+        own_serious = own_safety and urgent and not suicide_only
+    else:
+        own_serious = own_safety and bool(fired_ids & set(q.own_safety.serious_rules))
+    nothing_else = suicide_only and band.rank == 0 and bool(q.suicide_only_title)
+    if readiness == int(q.questions[q.readiness_question].scale.options[0].key) and q.readiness_prompt_lowest:
+        prompt = q.readiness_prompt_lowest
+    else:
+        prompt = q.readiness_prompt
+    talk = q.always_show_contacts
+    if suicide_only and q.suicide_only_contacts:
+        talk = q.suicide_only_contacts
     own_answer = (
         answers.get(q.own_safety.show_when.questions[0], "") if q.own_safety.show_when.questions else ""
     )
@@ -257,21 +298,37 @@ def score(raw: object, *, questionnaire: Questionnaire | None = None) -> Result:
         suicide_only=suicide_only,
         urgent=urgent,
         next_step=_next_step(q, answers, band=band, danger=bool(danger_rules) and not suicide_only,
-                             suicide_only=suicide_only),
+                             suicide_only=suicide_only, suicide_and_danger=suicide_and_danger),
         own_safety_answer=q.own_safety.answers.get(str(own_answer), "") if own_safety else "",
-        own_safety_serious=own_safety and bool(fired_ids & set(q.own_safety.serious_rules)),
+        own_safety_serious=own_serious,
         readiness_feedback=(readiness_band.urgent_feedback if urgent and readiness_band.urgent_feedback
                             else readiness_band.feedback),
+        suicide_and_danger=suicide_and_danger,
+        has_order=bool(q.timeout_plan.order_when and condition_holds(q.timeout_plan.order_when, answers, q)),
+        band_title=q.suicide_only_title if nothing_else else band.title,
+        band_body=q.suicide_only_body if nothing_else else band.body,
+        show_readiness=not nothing_else,
+        readiness_prompt=prompt,
+        talk_contacts=talk,
     )  # fmt: skip
 
 
-def _next_step(q: Questionnaire, answers: Answers, *, band: Band, danger: bool, suicide_only: bool):
+def _next_step(
+    q: Questionnaire,
+    answers: Answers,
+    *,
+    band: Band,
+    danger: bool,
+    suicide_only: bool,
+    suicide_and_danger: bool,
+):
     """The one box that opens the result: the first case in next_step.cases that fits."""
     if q.next_step is None:
         return None
     for case in q.next_step.cases:
         if (
             (case.when == "danger" and danger)
+            or (case.when == "suicide_and_danger" and suicide_and_danger)
             or (case.when == "suicide_only" and suicide_only)
             or (case.when == "band" and case.band == band.key)
             or (case.when == "condition" and case.condition and condition_holds(case.condition, answers, q))

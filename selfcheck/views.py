@@ -9,6 +9,10 @@ day, a random "already counted" marker per walk (selfcheck.services.check_comple
 The plan is kept without storing anything: `notes` is the same page for everyone and reads the plan
 from the address's #fragment in the browser; `notes_download` turns the signed state into a text file
 (docs/decisions/0020a-selfcheck-back-and-keep.md).
+
+The browser's own Back: every step and the result carry `data-history-url`, and selfcheck-history.js
+swaps their history entry for `went_back` (/check/back/), a GET page that holds no answers, so Back
+never re-sends a step or meets a resubmit prompt (with JavaScript; same decision record).
 """
 
 from __future__ import annotations
@@ -88,7 +92,10 @@ def _route_now(q: Questionnaire, answers: Answers) -> list:
 def _render_step(request, q: Questionnaire, page: int, answers: Answers, nonce: str, form=None, status=200):
     if page == 0:
         token = state_sign(state=State(0, answers, nonce), questionnaire=q)
-        return render(request, "selfcheck/check_start.html", {"q": q, "state": token}, status=status)
+        # The intro as the answer to a POST (the page's own Back from step 1): its history entry becomes
+        # the plain start address, so the browser's Back and Forward never meet a resubmit prompt.
+        context = {"q": q, "state": token, "history_url": reverse("selfcheck:start")}
+        return render(request, "selfcheck/check_start.html", context, status=status)
     step = q.steps[page - 1]
     if form is None:
         form = step_form(step, answers, q)(initial=step_initial(step, answers))
@@ -198,6 +205,15 @@ def walk(request: HttpRequest) -> HttpResponse:
     if check_completion_first(nonce=nonce):
         check_completed_count(result=result)
     return _render_result(request, q, answers, result, nonce)
+
+
+@require_safe
+@never_cache
+def went_back(request: HttpRequest) -> HttpResponse:
+    """Where the browser's own Back lands inside the check (selfcheck-history.js swaps each step's and the
+    result's history entry for this address). It carries no answers, so the page can only say so, give
+    the crisis line and offer a fresh start: never a browser error (decision 0020a)."""
+    return render(request, "selfcheck/went_back.html")
 
 
 @require_http_methods(POST_ONLY)

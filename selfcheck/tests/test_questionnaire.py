@@ -150,3 +150,47 @@ def test_form_messages_read_at_grade_8_or_below():
                 "Please pick only from the choices shown.",
                 "This page sent an answer we don't know. Please answer the questions shown."]  # fmt: skip
     assert not [m for m in messages if textstat.flesch_kincaid_grade(m) > MAX_GRADE]
+
+
+# --- v2 keys added after the practitioner review ------------------------------------------------------
+
+V2_MUTATIONS = [
+    (
+        "band rule with when and all",
+        lambda d: d["scoring"]["rules"][-1].update(when={"questions": ["control_open"], "min_value": 1}),
+        "needs exactly one of when or all",
+    ),
+    (
+        "band rule all: unknown question",
+        lambda d: d["scoring"]["rules"][-1]["all"][0].update(questions=["nope"]),
+        "'nope' is not one of the question ids",
+    ),
+    (
+        "order warning alone",
+        lambda d: d["timeout_plan"].pop("order_when"),
+        "order_warning and order_when go together",
+    ),
+    (
+        "unknown next-step case",
+        lambda d: d["next_step"]["cases"][1].update(when="suicide_and_dogs"),
+        "must be danger",
+    ),
+    (
+        "empty shared sentence",
+        lambda d: d["danger_rules"]["rules"][-6].update(shared=""),
+        "must be non-empty text",
+    ),
+    (
+        "suicide-only unknown contact",
+        lambda d: d["results"]["suicide_only"].update(contacts=["batman"]),
+        "batman",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "message"), V2_MUTATIONS, ids=[m[0] for m in V2_MUTATIONS])
+def test_a_malformed_v2_file_is_refused_with_a_clear_message(name, change, message):
+    raw = yaml.safe_load(V2_FILE.read_text())
+    with pytest.raises(QuestionnaireError) as caught:
+        questionnaire_parse(_mutate(raw, change), source="v2.yaml")
+    assert message in str(caught.value)

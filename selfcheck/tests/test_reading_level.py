@@ -81,6 +81,7 @@ def _pages(client, q):
         response = client.post(WALK, {"state": state_of(response), "nav": "next", **data})
     yield "result with every block", response
     yield "kept plan", client.get("/check/notes/")
+    yield "after the browser's Back", client.get("/check/back/")
     yield "state error", client.post(WALK, {"state": "x"})
     yield "download error", client.post(DOWNLOAD, {"state": "x"})
     for answer in ("yes", "no"):

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 
 NOTES, DOWNLOAD = "/check/notes/", "/check/notes.txt"
 TODAY = "Please talk to someone today"
+NOW = "Please talk to someone now"
+SAFE_NOW = "Make it safe right now"
+URGENT = (TODAY, NOW, SAFE_NOW)
 
 # name, answers on top of "never" to everything, band, first number (contact id), first heading
 PROFILES = [
@@ -34,7 +37,7 @@ PROFILES = [
     ("mild", {"words_open": "once_or_twice", "yell_shout": "once_or_twice"},
      "keep-an-eye", "mensline", "Talk it over with someone"),
     ("coercive control only",
-     {"control_open": "often", "control_money": "sometimes", "control_body": "sometimes", "family_eggshells": "often"},
+     {"control_open": "often", "control_money": "sometimes", "control_body": "sometimes"},
      "hurting", "mens_referral_service", "Talk to someone this week"),
     ("separated and monitoring",
      {"separation": "separated", "monitor_open": "often", "monitor_calls": "often", "monitor_jealous": "often"},
@@ -44,7 +47,7 @@ PROFILES = [
     ("suicidal only", {"now_suicide": "yes"}, "nothing-now", "lifeline", TODAY),
     ("also being hurt", {"afraid_of_partner": "often", "words_open": "sometimes", "yell_shout": "sometimes"},
      "keep-an-eye", "mensline", "Talk it over with someone"),
-    ("not sure he is safe tonight", {"now_hurt_someone": "not_sure"}, "talk-today", "mens_referral_service", TODAY),
+    ("not sure he is safe tonight", {"now_hurt_someone": "not_sure"}, "talk-today", "mensline", SAFE_NOW),
     ("with kids", {"has_kids": "yes", "kids_open": "sometimes", "kids_exposed": "sometimes",
                    "family_kids_quiet": "sometimes"},
      "hurting", "mens_referral_service", "Talk to someone this week"),
@@ -71,6 +74,45 @@ PROFILES = [
      "talk-today", "mens_referral_service", TODAY),
     ("getting worse", {"words_open": "often", "yell_shout": "often", "escalation": "yes"},
      "talk-today", "mens_referral_service", TODAY),
+    # The practitioner's blind review (2026-12-07): the profiles v2 first got wrong.
+    ("4b separated, 'never' to the openers, suicide threats often",
+     {"separation": "separated", "threat_self_harm": "often"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("6c suicidal and hit once", {"now_suicide": "yes", "physical_open": "once_or_twice", "phys_hit": "once_or_twice"},
+     "talk-today", "mensline", NOW),
+    ("7c afraid often and hits often", {"afraid_of_partner": "often", "physical_open": "often", "phys_hit": "often",
+                                        "phys_push": "often"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("8 not sure everywhere",
+     {"now_hurt_someone": "not_sure", "now_suicide": "not_sure", "court_order": "not_sure",
+      "afraid_of_partner": "not_sure", "escalation": "not_sure", "pregnant": "not_sure", "order_breach": "not_sure",
+      "words_open": "once_or_twice", "yell_shout": "once_or_twice", "fear_open": "once_or_twice",
+      "intim_break": "once_or_twice"},
+     "talk-today", "mensline", SAFE_NOW),
+    ("11b separated and pushed once", {"separation": "separated", "physical_open": "once_or_twice",
+                                       "phys_push": "once_or_twice"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("12b pregnant partner, money control", {"control_open": "sometimes", "control_money": "sometimes",
+                                             "pregnant": "yes"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("13b suicidal with a gun", {"now_suicide": "yes", "gun": "yes"}, "nothing-now", "lifeline", TODAY),
+    ("16 following an ex split over a year ago",
+     {"separation": "long_ago", "monitor_open": "sometimes", "stalk_follow": "sometimes",
+      "monitor_tracking": "sometimes"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("18 hurt a pet and blocked the door", {"fear_open": "sometimes", "intim_pets": "sometimes",
+                                            "intim_block": "sometimes"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("19 separated, pushed once, drinking often",
+     {"separation": "separated", "physical_open": "once_or_twice", "phys_push": "once_or_twice",
+      "pressure_open": "often", "pressure_drinking": "often", "pressure_money_work": "often"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("3b coercive control, and they keep the peace",
+     {"control_open": "sometimes", "control_money": "sometimes", "family_eggshells": "often"},
+     "talk-today", "mens_referral_service", TODAY),
+    ("a past order, and scared them", {"court_order": "past", "fear_open": "once_or_twice",
+                                       "intim_break": "once_or_twice"},
+     "talk-today", "mens_referral_service", TODAY),
 ]  # fmt: skip
 IDS = [row[0] for row in PROFILES]
 
@@ -93,12 +135,19 @@ def test_profile_over_http_opens_with_its_next_step(client, q, name, extra, band
     assert html.index("next-step") < html.index("<h1")
     call = re.search(r'class="button call-button" href="tel:(\d+)"', html).group(1)
     assert call == q.contacts[number].tel
-    assert q.band(band).title in html
-    if heading == TODAY:
+    result = score(all_never(q, **extra))
+    assert result.band_title in html
+    if heading in URGENT:
         # 000 guidance and the "today" call come before anything else.
         assert html.index('href="tel:000"') < html.index("call-button") < html.index("result__band")
         below = html[html.index("result__band") :]
-        for phrase in ("this week", "come back to this any time", "come back any time"):
+        for phrase in (
+            "this week",
+            "come back to this any time",
+            "come back any time",
+            "when it suits you",
+            "easier early",
+        ):
             assert phrase not in below.lower()
 
 
@@ -115,8 +164,18 @@ def test_suicide_only_leads_with_lifeline_and_not_a_program(q):
 
 def test_suicide_with_danger_is_not_suicide_only(q):
     result = score(all_never(q, now_suicide="yes", physical_open="once_or_twice", phys_neck="once_or_twice"))
-    assert not result.suicide_only and result.first_contact.key == "mens_referral_service"
+    assert not result.suicide_only
+    assert [c.key for c in result.next_step.contacts] == ["mensline", "lifeline", "mens_referral_service"]
     assert {"suicide_thoughts", "strangulation"} <= {rule.id for rule in result.danger_rules}
+
+
+def test_suicide_and_a_hit_is_not_suicide_only(q):
+    # Review 6c: hitting puts him in the top band by itself; that is never "suicide only".
+    result = score(all_never(q, now_suicide="yes", physical_open="once_or_twice", phys_hit="once_or_twice"))
+    assert not result.suicide_only and result.urgent
+    assert result.next_step.heading == NOW
+    assert "very dangerous mix" in result.next_step.text
+    assert "mens_referral_service" in [c.key for c in result.next_step.contacts]
 
 
 def test_separation_alone_is_not_danger_but_with_jealousy_it_is(q):
@@ -145,19 +204,39 @@ def test_a_partner_who_keeps_the_peace_is_named_as_fear(client, q):
 
 
 def test_time_out_steps_warn_a_man_with_an_order(client, q):
-    html = walk(client, all_never(q, words_open="once_or_twice")).content.decode()
-    section = html[html.index('id="time-out"') :]
-    assert "Breaking an order is a crime" in section
-    assert section.index("Breaking an order") < section.index("Plan it when things are calm")
-    assert "Not if an order says no contact." in section
+    plain = unescape(walk(client, all_never(q, words_open="once_or_twice")).content.decode())
+    section = plain[plain.index('id="time-out"') :]
+    assert "Tell your partner your plan at a calm time" in section
+    assert "never a reason to call, text or visit your ex-partner" in section
+    assert "Don't call or text them while you are away" in section
+    assert "only if you are calm" in section
+    with_order = unescape(
+        walk(Client(), all_never(q, court_order="yes", words_open="once_or_twice")).content.decode()
+    )
+    section = with_order[with_order.index('id="time-out"') :]
+    assert "If there is an order, it comes first" in section
+    assert section.index("it comes first") < section.index("Plan it when things are calm")
+    assert "Tell your partner your plan" not in section
+    assert "Come back when you said" not in section
 
 
 def test_the_confidentiality_box_covers_every_scheme(client, q):
     html = walk(client, all_never(q)).content.decode()
     box = html[html.index('id="who-hears"') :]
-    for words in ("New South Wales and Queensland", "In Victoria", "Northern Territory", "In the ACT",
-                  "child protection", "contact your partner or ex-partner"):  # fmt: skip
-        assert words in box
+    for words in (
+        "In New South Wales, a service may share what it knows about you without asking you",
+        "In Queensland, services may share",
+        "or to refer you to help",
+        "In Victoria",
+        "In the Northern Territory, every adult must tell police",
+        "anyone who thinks a child is being harmed must report it",
+        "Most states also make every adult tell police if they think a child has been sexually abused",
+        "Other states have their own rules",
+        "child protection",
+        "contact your partner or ex-partner",
+    ):
+        assert words in box, words
+    assert "In the ACT, every adult" not in box  # not an ACT-only duty
 
 
 # --- Adaptive pages, progress, taps -------------------------------------------------------------------
@@ -439,3 +518,162 @@ def test_with_an_order_the_plan_leads_with_the_order_steps(q):
 def test_danger_tonight_leads_the_plan_with_a_safe_night(q):
     result = score(all_never(q, now_hurt_someone="yes"))
     assert result.suggested_actions[0].key == "safe_tonight"
+
+
+# --- The practitioner's review (2026-12-07) -------------------------------------------------------------
+
+
+def test_a_man_who_says_never_to_every_opener_is_still_asked_about_suicide_threats(client, q):
+    # Review finding 1 (profile 4b): threats of suicide as leverage were hidden behind "scared on purpose".
+    response = walk(client, all_never(q, separation="separated"), stop_at="openers")
+    assert "threat_self_harm" in page_questions(response)
+    result = score(all_never(q, separation="separated", threat_self_harm="often"))
+    assert {"separation_and_following", "suicide_threat_leverage"} <= {r.id for r in result.danger_rules}
+
+
+def test_a_suicidal_man_is_asked_about_a_gun(client, q):
+    # Review finding 4 (13b).
+    response = walk(client, all_never(q, now_suicide="yes"), stop_at="home")
+    assert "gun" in page_questions(response)
+    result = score(all_never(q, now_suicide="yes", gun="yes"))
+    ids = [r.id for r in result.danger_rules]
+    assert "gun_and_suicide" in ids and "gun_access" not in ids
+    assert result.suicide_only and result.first_contact.key == "lifeline"
+    # Not the reviewer's "ask someone you trust to hold it": handing a gun to someone without a licence
+    # is a legal question we could not check, so the note asks him to put it out of reach with help.
+    assert any("Please put it out of reach for now." in note for note in result.danger_notes)
+
+
+def test_hitting_often_while_afraid_gets_the_serious_caveat_below_the_findings(client, q):
+    # Review finding 9 (7c): every urgent result, not five named rules.
+    answers = all_never(
+        q, afraid_of_partner="often", physical_open="often", phys_hit="often", phys_push="often"
+    )
+    assert score(answers).own_safety_serious
+    html = _main(walk(client, answers).content.decode())
+    assert "does not make that safe or OK" in html
+    assert html.index('id="areas-title"') < html.index('id="own-safety-title"')
+    assert not score(all_never(q, afraid_of_partner="often", now_suicide="yes")).own_safety_serious
+
+
+def test_urgent_results_do_not_minimise_in_the_barriers(client, q):
+    # Review finding 6.
+    html = unescape(_main(walk(client, all_never(q, physical_open="once_or_twice", phys_neck="once_or_twice",
+                                                  barriers=["not_that_bad", "time"])).content.decode()))  # fmt: skip
+    assert "Please don't wait until you are sure" in html and "Please make it today" in html
+    assert "when it suits you" not in html and "easier early" not in html
+    mild = _main(walk(Client(), all_never(q, barriers=["time"])).content.decode())
+    assert "when it suits you" in mild
+
+
+def test_suicide_only_with_nothing_else_talks_about_him(client, q):
+    # Review finding 8.
+    html = unescape(_main(walk(client, all_never(q, now_suicide="yes", readiness="0")).content.decode()))
+    assert "Nothing else stood out" in html
+    assert "Right now, the most important thing is you." in html
+    assert 'id="readiness-title"' not in html
+    assert '"I\'ve been having thoughts of suicide."' in html
+    assert "Tell them how you are feeling" in html
+    talk = html[html.index('id="talk-title"') :]
+    assert talk.index(q.contacts["lifeline"].number) < talk.index(q.contacts["mens_referral_service"].number)
+
+
+def test_the_readiness_prompt_at_zero_asks_what_would_move_him_up(client, q):
+    # Review finding 17.
+    html = _main(walk(client, all_never(q, words_open="once_or_twice", readiness="0")).content.decode())
+    assert "move up one number" in html and "not a lower one" not in html
+
+
+def test_might_hurt_someone_leads_with_making_it_safe(q):
+    # Review finding 5.
+    result = score(all_never(q, now_hurt_someone="yes"))
+    assert result.next_step.heading == SAFE_NOW
+    assert [c.key for c in result.next_step.contacts] == ["mensline", "mens_referral_service"]
+
+
+def test_separation_notes_are_not_said_twice(q):
+    # Review finding 18 (profile 4).
+    result = score(all_never(q, separation="separated", monitor_open="often", monitor_tracking="sometimes",
+                             stalk_follow="once_or_twice", monitor_calls="often", monitor_jealous="often",
+                             threat_self_harm="once_or_twice"))  # fmt: skip
+    text = " ".join(result.danger_notes)
+    assert text.count("most dangerous time") == 1
+    assert len(result.danger_notes) == len(set(result.danger_notes))
+
+
+def test_drinking_plan_step_only_when_he_drinks(q):
+    # Review finding 20.
+    dry = score(all_never(q, physical_open="once_or_twice", phys_push="once_or_twice"))
+    assert "cut_drinking" not in [a.key for a in dry.suggested_actions]
+    wet = score(all_never(q, pressure_open="sometimes", pressure_drinking="once_or_twice"))
+    assert "cut_drinking" in [a.key for a in wet.suggested_actions]
+
+
+def test_not_sure_about_escalation_counts_after_physical_harm(q):
+    # Review finding 22.
+    assert not score(all_never(q, words_open="once_or_twice", escalation="not_sure")).danger_rules
+    pushed = score(
+        all_never(q, physical_open="once_or_twice", phys_push="once_or_twice", escalation="not_sure")
+    )
+    assert "getting_worse_not_sure" in [r.id for r in pushed.danger_rules]
+
+
+def test_drink_with_violence_is_named(q):
+    # Review finding 15.
+    result = score(
+        all_never(q, fear_open="once_or_twice", pressure_open="sometimes", pressure_drinking="sometimes")
+    )
+    assert "drink_and_violence" in [r.id for r in result.danger_rules]
+
+
+def test_band_wording_names_the_partner_and_does_not_excuse(q):
+    # Review finding 16.
+    assert q.band("hurting").title == "This is hurting your partner or ex-partner"
+    body = " ".join(q.band("talk-today").body)
+    assert "someone at home" not in body and "bad person" not in body
+
+
+# --- The browser's own Back (decision 0020a) ---------------------------------------------------------------
+
+BACK = "/check/back/"
+
+
+def test_the_back_address_is_a_calm_page_with_no_answers(client):
+    response = client.get(BACK)
+    html = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Your answers are not kept when you use the browser's Back button" in html
+    assert 'href="/check/"' in html and 'href="tel:1300789978"' in html and 'href="tel:000"' in html
+    assert "no-store" in response["Cache-Control"] and not response.cookies
+    assert client.post(BACK).status_code == 405
+
+
+def test_every_step_and_the_result_swap_their_history_entry_for_the_back_address(client, q):
+    response = client.post(WALK, {"state": state_of(client.get(START)), "nav": "next"})
+    html = response.content.decode()
+    assert f'data-history-url="{BACK}"' in html and "js/selfcheck-history.js" in html
+    result = walk(Client(), all_never(q)).content.decode()
+    assert f'data-history-url="{BACK}"' in result and "js/selfcheck-history.js" in result
+    # The plain intro (a GET) keeps its own address; the intro reached by the page's Back (a POST) points
+    # its entry at the start address.
+    assert "data-history-url" not in client.get(START).content.decode()
+    back = client.post(WALK, {"state": state_of(response), "nav": "back"}).content.decode()
+    assert 'data-history-url="/check/"' in back
+
+
+def test_the_guides_the_result_points_to_match_the_reviewed_wording():
+    # Review findings 9d, 11 and 23: the guides linked from the plan say what the result says.
+    from content import pages
+
+    hurt = pages.get_page("guides", "if-you-are-being-hurt-too")
+    text = hurt.body_markdown + hurt.summary
+    assert "who is hurting whom" not in text and "Sometimes you hit back" not in text
+    assert "## Working out what is going on" in text
+    assert "If you hit back, or hit first, that is still something to get help with." in text
+    time_out = pages.get_page("guides", "time-out").body_markdown
+    assert "If there is an order, it comes first" in time_out
+    assert "They don't have to agree to anything" in time_out
+    assert "never a reason to call, text or visit your ex-partner" in time_out
+    assert "tennis" not in time_out and "call or text and say so" not in time_out
+    tonight = pages.get_page("guides", "if-you-might-hurt-someone-tonight").body_markdown
+    assert "If there is an order that says you can't be there, don't go back." in tonight

@@ -293,7 +293,8 @@ def test_danger_puts_emergency_numbers_before_anything_else(client, q):
 @pytest.mark.parametrize("item", ["now_suicide", "now_hurt_someone"])
 def test_not_sure_about_safety_right_now_also_shows_the_danger_block(client, q, item):
     html = walk(client, all_never(q, **{item: "not_sure"})).content.decode()
-    assert "Please talk to someone today" in html and 'class="danger-box"' in html
+    heading = "Please talk to someone today" if item == "now_suicide" else "Make it safe right now"
+    assert heading in html and 'class="danger-box"' in html
     assert 'href="tel:000"' in html
 
 

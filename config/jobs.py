@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from config import breaker
 from usage.counter import redis_client
 
 logger = logging.getLogger(__name__)
@@ -82,11 +83,16 @@ def enqueue(task: Task, *args, **kwargs) -> None:
     """
 
     def publish() -> None:
+        if breaker.is_down("redis", settings.CELERY_BROKER_URL):
+            # Redis (the broker) failed moments ago: do not wait on its timeouts again.
+            logger.warning("Could not queue %s: broker unavailable; the next scheduled run will", task.name)
+            return
         try:
             # No result is ever read back from here; asking for one would also make Celery wait on
             # the result store, which retries on its own schedule when Redis is down.
             task.apply_async(args=args, kwargs=kwargs, ignore_result=True)
         except PUBLISH_ERRORS:
+            breaker.mark_down("redis", settings.CELERY_BROKER_URL)
             # Designed behaviour: the caller's save stands; the next scheduled run does the work.
             logger.warning("Could not queue %s: broker unavailable; the next scheduled run will", task.name)
 

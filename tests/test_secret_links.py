@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
-import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -29,10 +25,9 @@ from django.utils.http import urlsafe_base64_encode
 from providers import services
 from providers.models import Invitation
 from providers.tests.factories import MembershipFactory, OrganizationFactory
-from tests.test_production import production_env
+from tests import gunicorn_server
 
 pytestmark = pytest.mark.slow
-ROOT = Path(settings.BASE_DIR)
 PORT = 8017
 NEW_PASSWORD = "a long new passphrase 7391"
 
@@ -78,38 +73,12 @@ def gunicorn(transactional_db, tmp_path, redis_url):
     from conftest import require
 
     require(connection.vendor == "postgresql", "PostgreSQL")
-    db = settings.DATABASES["default"]
-    env = production_env(tmp_path)
-    env.update(
-        SECRET_KEY=settings.SECRET_KEY,  # the test makes the reset token; the server checks it
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=redis_url,
-        GUNICORN_BIND=f"127.0.0.1:{PORT}",
-        WEB_CONCURRENCY="1",
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
-                    time.sleep(0.1)
-            yield {"port": PORT, "log": log_path}
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    # The test makes the reset token, so the server must check it with the same key.
+    with gunicorn_server.gunicorn(
+        tmp_path, port=PORT, SECRET_KEY=settings.SECRET_KEY,
+        DATABASE_URL=gunicorn_server.database_url_of_tests(), REDIS_URL=redis_url,
+    ) as server:  # fmt: skip
+        yield server
 
 
 def _emailed(link: str) -> tuple[str, str]:

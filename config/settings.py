@@ -207,6 +207,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 # A task must finish well inside the visibility timeout, or Redis hands it to a second worker.
 CELERY_BROKER_VISIBILITY_TIMEOUT = 3600
+# A periodic job's lock lives this long past its holder's last heartbeat (config.jobs.single_instance):
+# a worker killed with kill -9 blocks the next run for at most this long.
+JOB_LOCK_TTL_SECONDS = float(os.environ.get("JOB_LOCK_TTL_SECONDS", "60"))
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -172,3 +172,39 @@ def test_web_processes_have_a_statement_timeout_and_jobs_do_not():
         cwd=settings.BASE_DIR, env={**base_env, **env}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert job.stdout.split()[:2] == ["0", "finished"], job.stdout + job.stderr
+
+
+def test_publishing_to_a_hung_broker_fails_within_about_two_seconds():
+    """The Celery settings (CELERY_BROKER_TRANSPORT_OPTIONS and friends) bound a publish from a page."""
+    from celery import Celery
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    with hung_tcp_server(HUNG_REDIS_PORT) as address:
+        app = Celery("probe")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.conf.broker_url = f"redis://{address}/0"
+        app.conf.task_always_eager = False
+        started = time.monotonic()
+        with pytest.raises(KombuOperationalError):
+            app.send_task("probe.never_runs", ignore_result=True)
+        assert time.monotonic() - started < 3
+
+
+RAN: list[str] = []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_skips_a_broker_that_failed_moments_ago(settings, caplog):
+    from celery import shared_task
+
+    from config.jobs import enqueue
+
+    @shared_task(name="tests.hung.record")
+    def record(value: str) -> None:
+        RAN.append(value)
+
+    enqueue(record, "broker up")  # eager in tests: runs at once
+    breaker.mark_down("redis", settings.CELERY_BROKER_URL)
+    enqueue(record, "broker down")
+    assert RAN == ["broker up"]
+    assert "Could not queue tests.hung.record: broker unavailable" in caplog.text

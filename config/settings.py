@@ -170,6 +170,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "3000"))
     if os.environ.get("PAUSE_PROCESS") == "web" and STATEMENT_TIMEOUT_MS > 0:
         DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+# Public requests in gunicorn's sync workers end within this many seconds (config/deadline.py): the
+# one limit that reaches a kept connection to a database that stopped answering. 0 switches it off.
+REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "4"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from config import breaker
 from config.context_processors import site
+from config.deadline import RequestDeadline, close_connections_after_deadline
 
 logger = logging.getLogger(__name__)
 HEALTH_DEADLINE = 1.5  # seconds; load balancers' health checks usually allow 2
@@ -42,12 +43,22 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error_page("404.html", 404)
 
 
+def unavailable_page() -> HttpResponse:
+    """503 with the "something went wrong" page (crisis line, exit), rendered without the database."""
+    response = _error_page("500.html", 503)
+    response["Retry-After"] = "30"
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500, or 503 when the database did not answer (Django calls this inside its `except`)."""
-    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        response = _error_page("500.html", 503)
-        response["Retry-After"] = "30"
-        return response
+    """500, or 503 when the database did not answer or the request ran out of time (Django calls this
+    inside its `except`)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, RequestDeadline):
+        close_connections_after_deadline()
+        return unavailable_page()
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return unavailable_page()
     return _error_page("500.html", 500)
 
 

@@ -20,7 +20,7 @@ from django.test import Client
 from config import breaker
 from content.crisis import CRISIS_LINE
 from tests import gunicorn_server
-from tests.hung_server import hung_tcp_server
+from tests.hung_server import freezable_proxy, hung_tcp_server
 from tests.public_urls import public_urls
 
 GUNICORN_PORT = 8017
@@ -138,6 +138,37 @@ def test_a_hung_database_gives_the_503_page_with_the_crisis_line_within_5_second
         assert status == 503 and seconds < 2
         log = server["log"].read_text()
     assert "Service Unavailable: /services/" in log or '"GET /services/ HTTP/1.1" 503' in log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_hangs_after_connecting_still_gives_the_503_page_within_5_seconds(
+    tmp_path, redis_url
+):
+    """The case of issue 19: workers keep their connection, the database then stops answering; the
+    first request on each worker used to hang for gunicorn's 30 s and end in a dropped connection."""
+    from conftest import require
+
+    require(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL")
+    db = settings.DATABASES["default"]
+    with (
+        freezable_proxy(HUNG_DB_PORT, (db["HOST"], int(db["PORT"]))) as proxy,
+        gunicorn_server.gunicorn(
+            tmp_path, port=GUNICORN_PORT, REDIS_URL=redis_url,
+            DATABASE_URL=f"postgres://{db['USER']}@127.0.0.1:{HUNG_DB_PORT}/{db['NAME']}",
+        ) as server,
+    ):  # fmt: skip
+        status, _, _, _ = gunicorn_server.get(server["port"], "/services/?q=men")
+        assert status == 200  # the worker now keeps a connection (CONN_MAX_AGE)
+        proxy.freeze()
+        for attempt in range(2):
+            status, headers, body, seconds = gunicorn_server.get(server["port"], "/services/?q=men")
+            assert status == 503 and seconds < 5, (attempt, status, seconds)
+            assert CRISIS_LINE.number in body and "data-quick-exit" in body
+            assert headers["Retry-After"] == "30"
+        status, _, body, seconds = gunicorn_server.get(server["port"], "/healthz")
+        assert status == 503 and seconds < 2 and json.loads(body)["database"] == "down"
+        log = server["log"].read_text()
+    assert "WORKER TIMEOUT" not in log
 
 
 @pytest.mark.django_db

@@ -4,6 +4,10 @@ Django's RedisCache raises when Redis is unreachable. For the cache's plain read
 (the search's synonym and term tables) a miss is the right answer instead: the caller computes the
 value from the database and the page answers. Operations whose result carries meaning - `add` and
 `incr`, used for locks and rate limits - still raise, so their callers decide.
+
+A hung Redis (accepts, never answers) costs the socket timeout on every call; after one failure the
+cache skips Redis for a while (config/breaker.py, shared with the usage counters): reads are misses
+and `add`/`incr` raise at once, without touching the network.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import logging
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+from config import breaker
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
@@ -25,7 +31,7 @@ def _fail_open(what: str, fallback=None):
         @functools.wraps(method)
         def wrapper(*args, **kwargs):
             try:
-                return method(*args, **kwargs)
+                return _guarded(method)(*args, **kwargs)
             except UNAVAILABLE:
                 logger.warning("Cache unavailable: %s", what)
                 return fallback() if callable(fallback) else fallback
@@ -33,6 +39,23 @@ def _fail_open(what: str, fallback=None):
         return wrapper
 
     return decorate
+
+
+def _guarded(method):
+    """Raise at once while this cache's Redis is marked down; mark it down when a call fails."""
+
+    @functools.wraps(method)
+    def wrapper(cache, *args, **kwargs):
+        address = cache._servers[0]
+        if breaker.is_down("redis", address):
+            raise redis.ConnectionError("Redis skipped: it failed moments ago")
+        try:
+            return method(cache, *args, **kwargs)
+        except UNAVAILABLE:
+            breaker.mark_down("redis", address)
+            raise
+
+    return wrapper
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -59,7 +82,7 @@ class ResilientRedisCache(RedisCache):
 
     def get(self, key, default=None, version=None):
         try:
-            return super().get(key, default, version)
+            return _guarded(RedisCache.get)(self, key, default, version)
         except UNAVAILABLE:
             logger.warning("Cache unavailable: read treated as a miss")
             return default
@@ -68,3 +91,10 @@ class ResilientRedisCache(RedisCache):
     set = _fail_open("write skipped")(RedisCache.set)
     delete = _fail_open("delete skipped", fallback=False)(RedisCache.delete)
     delete_many = _fail_open("delete skipped")(RedisCache.delete_many)
+    # These raise (their result means something to the caller), but at once while Redis is down.
+    add = _guarded(RedisCache.add)
+    incr = _guarded(RedisCache.incr)
+    touch = _guarded(RedisCache.touch)
+    has_key = _guarded(RedisCache.has_key)
+    set_many = _guarded(RedisCache.set_many)
+    clear = _guarded(RedisCache.clear)

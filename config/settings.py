@@ -149,8 +149,12 @@ TEMPLATES = [
 DATABASE_URL = required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast instead of hanging a request when the database is unreachable.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Django's backend plus a short memory of a failed connection (config/breaker.py): with a hung
+    # database a page waits on one connect timeout at most, then answers with the 503 page.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Fail fast instead of hanging a request when the database is unreachable. 2 s is the least
+    # libpq and psycopg accept (smaller values are raised to 2).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
     # --- services directory: no JIT. Search queries are short, but their cost estimates can pass the JIT
     # threshold, and compiling then takes seconds (measured: 3.1 s of a 3.3 s directory query). ---
     # random_page_cost 1.1 (PostgreSQL's default of 4 models spinning disks; managed databases run on
@@ -158,6 +162,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # it needs, instead of loading every location within 50 km (measured: 40 ms against 630 ms in
     # Sydney with 500,000 listings; docs/directory.md). ---
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off -c random_page_cost=1.1"
+    # Web processes (config/wsgi.py sets PAUSE_PROCESS=web) give every statement a limit, so a page
+    # stuck behind a slow query or a lock answers with the 503 page before gunicorn's own timeout.
+    # Celery workers, migrations and management commands have none: a nightly import may take minutes.
+    # Set in the connection's options rather than per request (SET LOCAL needs a transaction around
+    # every request; a plain SET would outlive the request on the kept connection): it costs nothing.
+    STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "3000"))
+    if os.environ.get("PAUSE_PROCESS") == "web" and STATEMENT_TIMEOUT_MS > 0:
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+# Public requests in gunicorn's sync workers end within this many seconds (config/deadline.py): the
+# one limit that reaches a kept connection to a database that stopped answering. 0 switches it off.
+REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "4"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ---------------------------------------------------------------------------
@@ -195,6 +210,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 # A task must finish well inside the visibility timeout, or Redis hands it to a second worker.
 CELERY_BROKER_VISIBILITY_TIMEOUT = 3600
+# A periodic job's lock lives this long past its holder's last heartbeat (config.jobs.single_instance):
+# a worker killed with kill -9 blocks the next run for at most this long.
+JOB_LOCK_TTL_SECONDS = float(os.environ.get("JOB_LOCK_TTL_SECONDS", "60"))
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -2,6 +2,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.deadline import with_deadline
 
-application = get_wsgi_application()
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# gunicorn only (runserver has loaded the settings before this file): settings give database
+# statements a time limit, which background jobs and management commands do not have.
+os.environ.setdefault("PAUSE_PROCESS", "web")
+
+# Public requests end within REQUEST_DEADLINE_SECONDS even when a kept database connection hangs.
+application = with_deadline(get_wsgi_application())

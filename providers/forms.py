@@ -102,6 +102,30 @@ class SignInForm(PortalForm):
         return data
 
 
+class LinkCodeForm(PortalForm):
+    """The code of an emailed link (invitation or password reset), filled in from the part of the link
+    after "#" by static/js/link-code.js, or pasted from the email. It is never in a URL the server sees.
+    """
+
+    code = forms.CharField(
+        label="Code from the email",
+        help_text="If this box is empty, copy the code from the email and paste it here.",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "data-link-code": "",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        # Mail programs wrap long lines and people copy a space or the "#" with the code.
+        return re.sub(r"\s+", "", self.cleaned_data["code"]).lstrip("#")
+
+
 class CodeForm(PortalForm):
     """A code for one authenticator being set up (`device`, not yet confirmed)."""
 

@@ -10,19 +10,22 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from providers.models import Invitation, ProviderMembership
 
-INVITATION_LIFETIME = timedelta(days=7)
+# Short enough that an old email is not a standing key, long enough to span a weekend.
+INVITATION_LIFETIME = timedelta(days=3)
 
 
 class InvitationInvalid(Exception):
@@ -38,7 +41,9 @@ def normalise_email(email: str) -> str:
 
 
 def invitation_url(*, token: str) -> str:
-    return settings.SITE_URL + reverse("providers:invitation_accept", kwargs={"token": token})
+    """The emailed link: the token goes after "#", which browsers never send to the server, so it is
+    in no access log, proxy log or Referer (docs/decisions/0020h-link-codes-in-the-fragment.md)."""
+    return f"{settings.SITE_URL}{reverse('providers:invitation_open')}#{token}"
 
 
 @transaction.atomic
@@ -62,6 +67,7 @@ def invitation_create(*, email: str, organisation, invited_by: AbstractBaseUser)
     context = {
         "invitation": invitation,
         "url": invitation_url(token=token),
+        "code": token,
         "days": INVITATION_LIFETIME.days,
         "site_name": settings.SITE_NAME,
     }
@@ -76,9 +82,10 @@ def invitation_create(*, email: str, organisation, invited_by: AbstractBaseUser)
     return invitation, token
 
 
-def invitation_get_pending(*, token: str) -> Invitation:
+def invitation_get_pending(*, hashed: str) -> Invitation:
+    """The pending invitation whose token hashes to `hashed` (the session keeps only the hash)."""
     try:
-        return Invitation.objects.pending().select_related("organisation").get(token_hash=token_hash(token))
+        return Invitation.objects.pending().select_related("organisation").get(token_hash=hashed)
     except Invitation.DoesNotExist:
         raise InvitationInvalid from None
 
@@ -92,14 +99,14 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str) -> AbstractBaseUser:
+def invitation_accept(*, hashed: str, password: str) -> AbstractBaseUser:
     """Create the invitee's account and membership; the token cannot be used again.
 
     The password must already have passed the validators (the form does that, so it can show
     every message next to the field).
     """
     try:
-        invitation = Invitation.objects.pending().select_for_update().get(token_hash=token_hash(token))
+        invitation = Invitation.objects.pending().select_for_update().get(token_hash=hashed)
     except Invitation.DoesNotExist:
         raise InvitationInvalid from None
     User = get_user_model()
@@ -116,6 +123,23 @@ def invitation_accept(*, token: str, password: str) -> AbstractBaseUser:
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     return user
+
+
+def password_reset_code_check(*, code: str) -> tuple[str, str] | None:
+    """`(uidb64, token)` if `code` ("uidb64.token" from the reset email) is a live reset token.
+
+    Django's token is single-use (it hashes the password and last sign-in) and expires after
+    PASSWORD_RESET_TIMEOUT.
+    """
+    uidb64, _, token = code.partition(".")
+    try:
+        pk = get_user_model()._meta.pk.to_python(urlsafe_base64_decode(uidb64).decode())
+        user = get_user_model()._default_manager.get(pk=pk)
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError, ValidationError, ObjectDoesNotExist):
+        return None
+    if not default_token_generator.check_token(user, token):
+        return None
+    return uidb64, token
 
 
 def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:

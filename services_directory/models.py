@@ -690,6 +690,9 @@ class RefreshReport(models.Model):
         DONE = "done", "Imported"
         REJECTED = "rejected", "Source rejected whole"
         FAILED = "failed", "Failed (nothing changed)"
+        # Another run held the lock (or a dead one's lock had not run out): nothing was done, and the
+        # task tries again once the lock is free (services_directory.tasks.refresh_directory).
+        SKIPPED = "skipped", "Skipped (another run held the lock)"
 
     source = models.CharField(max_length=500, db_index=True)
     started_at = models.DateTimeField()

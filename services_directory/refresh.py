@@ -239,6 +239,25 @@ def source_import(*, path: Path, source_url: str = "") -> RefreshReport:
     return _report(source, started, RefreshReport.Outcome.DONE, result)
 
 
+SKIPPED_SOURCE = "(every source)"
+
+
+def refresh_skipped_report(*, seconds_left: float, attempt: int) -> RefreshReport:
+    """Record that a refresh did nothing because the lock was held, so staff see a gap, not a success."""
+    now = timezone.now()
+    return RefreshReport.objects.create(
+        source=SKIPPED_SOURCE,
+        started_at=now,
+        finished_at=now,
+        outcome=RefreshReport.Outcome.SKIPPED,
+        message=(
+            f"Another refresh held the lock (free in {seconds_left:.0f} s at most: a run still going, or "
+            f"one whose worker died). Nothing was imported. Try {attempt + 1} of this run; it tries again "
+            "when the lock is free."
+        ),
+    )
+
+
 @dataclass
 class RefreshSummary:
     reports: list[RefreshReport] = field(default_factory=list)

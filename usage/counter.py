@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from config import breaker
 from usage.events import EVENTS
 
 logger = logging.getLogger(__name__)
@@ -81,23 +81,22 @@ def redis_key(date: datetime.date, hour: int | None) -> str:
     return f"{KEY_PREFIX}:{date.isoformat()}:{NO_HOUR if hour is None else f'{hour:02d}'}"
 
 
-# After Redis fails, counting skips it for a while, so a page waits on at most one timeout per
-# process in that time instead of one per count.
-REDIS_RETRY_AFTER = 30.0
-_redis_down_until: dict[str, float] = {}  # by Redis URL
+# After Redis fails (here or in the cache), counting skips it for a while, so a page waits on at most
+# one timeout per process in that time instead of one per count (config/breaker.py).
+_redis_down_until = breaker._down_until  # the shared state; tests clear it
 
 
 def count(event: str, /, **dimension: str) -> None:
     """Count one occurrence of an event. Never raises for infrastructure failures."""
     date, hour, dimension_text = cell_for(event, dimension)
     if settings.REDIS_URL:
-        if time.monotonic() < _redis_down_until.get(settings.REDIS_URL, 0.0):
+        if breaker.is_down("redis", settings.REDIS_URL):
             return
         # Dropping the count is the designed behaviour when Redis is unavailable.
         try:
             redis_client().hincrby(redis_key(date, hour), f"{event}|{dimension_text}", 1)
         except redis.RedisError:
-            _redis_down_until[settings.REDIS_URL] = time.monotonic() + REDIS_RETRY_AFTER
+            breaker.mark_down("redis", settings.REDIS_URL)
         return
     from usage.services import usage_counts_add
 

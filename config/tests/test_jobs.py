@@ -109,6 +109,27 @@ def test_a_killed_run_blocks_the_next_one_only_until_its_lock_expires(clean_redi
         assert acquired
 
 
+def test_a_live_run_keeps_its_lock_by_heartbeat_and_a_dead_ones_runs_out_soon(clean_redis, settings):
+    settings.JOB_LOCK_TTL_SECONDS = 0.3
+    with single_instance("job", timeout=30) as first:
+        assert first
+        time.sleep(1.0)  # three lifetimes of the lock: only the heartbeat keeps it
+        with single_instance("job", timeout=30) as second:
+            assert not second
+        assert 0 < clean_redis.pttl("pause:lock:job") <= 300, "renewed for one lifetime at a time"
+    # A holder that stops beating (a killed worker) leaves a lock that runs out within one lifetime.
+    clean_redis.set("pause:lock:job", "dead-worker", px=300)
+    time.sleep(0.4)
+    with single_instance("job", timeout=30) as acquired:
+        assert acquired
+
+
+def test_a_skipped_run_is_logged(clean_redis, caplog):
+    with single_instance("job", timeout=30), single_instance("job", timeout=30) as second:
+        assert not second
+    assert "Skipped job: another run holds its lock" in caplog.text
+
+
 # --- retries --------------------------------------------------------------------------------------
 
 CALLS: list[str] = []

@@ -28,10 +28,12 @@ MATRIX = {
     "challenge": ("get", "/providers/sign-in/code/", [SIGN_IN, 200, GOES_ON, GOES_ON, GOES_ON, GOES_ON]),
     "sign_out": ("post", "/providers/sign-out/", [GOES_ON] * 6),
     "two_factor_setup": ("get", "/providers/two-factor/set-up/", [SIGN_IN, CHALLENGE, GOES_ON, GOES_ON, GOES_ON, GOES_ON]),
-    "invitation_accept": ("get", "/providers/invitation/{token}/", [200] * 6),
+    "invitation_open": ("get", "/providers/invitation/", [200] * 6),
+    "invitation_accept": ("get", "/providers/invitation/set-password/", [200] * 6),
     "password_reset": ("get", "/providers/password-reset/", [200] * 6),
     "password_reset_sent": ("get", "/providers/password-reset/sent/", [200] * 6),
-    "password_reset_confirm": ("get", "/providers/password-reset/MQ/bad-token/", [200] * 6),
+    "password_reset_code": ("get", "/providers/password-reset/code/", [200] * 6),
+    "password_reset_confirm": ("get", "/providers/password-reset/set-password/", [200] * 6),
     "account": ("get", "/providers/account/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
     "email_change": ("get", "/providers/account/email/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
     "password_change": ("get", "/providers/account/password/", [SIGN_IN, CHALLENGE, 200, 200, 200, 200]),
@@ -146,7 +148,7 @@ def test_matrix(world, name, role):
     method, template, outcomes = MATRIX[name]
     path = template.format(**ids)
     if name == "invitation_accept":
-        # A real, pending invitation opens for anyone; an unknown token is 404 for everyone.
+        # Without a code POSTed first (the session holds its hash), it is 404 for everyone.
         _check(getattr(clients[role], method)(path), 404, path)
         return
     _check(getattr(clients[role], method)(path), outcomes[ROLES.index(role)], path)

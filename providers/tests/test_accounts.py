@@ -28,6 +28,16 @@ def link_in(message) -> str:
     return re.search(r"http://[^\s]+", message.body).group(0).replace("http://127.0.0.1:8000", "")
 
 
+def open_link(client: Client, link: str):
+    """What a browser does with an emailed link: GET the path (the part after "#" stays in the
+    browser), then link-code.js puts that part in the form, which is POSTed."""
+    path, _, code = link.partition("#")
+    assert code, "the code is after #, never in the path"
+    page = client.get(path)
+    assert page.status_code == 200 and b"data-link-code" in page.content
+    return client.post(path, {"code": code})
+
+
 @pytest.fixture
 def invite(staff_user, django_capture_on_commit_callbacks):
     def send(org, email="new@example.org") -> str:
@@ -53,10 +63,17 @@ def test_invitation_to_enrolment_to_dashboard(invite, org_a):
     link = invite(org_a, "New.Person@Example.org")
     assert mail.outbox[-1].to == ["new.person@example.org"]
     assert "Organisation A" in mail.outbox[-1].body
-    token = link.rstrip("/").rsplit("/", 1)[-1]
+    token = link.rsplit("#", 1)[-1]
+    assert "/invitation/#" in link and len(token) >= 40
+    assert f"\n{token}\n" in mail.outbox[-1].body  # also there to paste, for a browser without JavaScript
     assert not Invitation.objects.filter(token_hash__contains=token).exists()  # only the hash is kept
 
     client = Client()
+    emailed = link
+    opened = open_link(client, link)
+    assert opened.status_code == 302 and opened.url == "/providers/invitation/set-password/"
+    link = opened.url
+    assert token not in repr(dict(client.session))  # the session keeps only the hash
     page = client.get(link)
     assert page.status_code == 200 and b"Organisation A" in page.content
     weak = client.post(link, {"password1": "password123", "password2": "password123"})
@@ -99,24 +116,54 @@ def test_invitation_to_enrolment_to_dashboard(invite, org_a):
     device.refresh_from_db()
     assert device.confirmed
 
-    # The link worked once.
-    assert Client().get(link).status_code == 404
+    # The link worked once, and says to ask for a new one.
+    again = open_link(Client(), emailed)
+    assert again.status_code == 404 and b"Ask the person who invited you" in again.content
+    assert client.get("/providers/invitation/set-password/").status_code == 404
 
 
-@pytest.mark.parametrize("state", ["expired", "revoked", "bogus"])
-def test_unusable_invitation_links_are_404(invite, staff_user, org_a, state):
+def test_invitations_last_three_days(invite, org_a):
+    invite(org_a)
+    invitation = Invitation.objects.get()
+    assert (
+        timedelta(days=3) - timedelta(minutes=1) < invitation.expires_at - timezone.now() <= timedelta(days=3)
+    )
+    assert "expires in 3 days" in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked", "bogus", "used-in-between"])
+def test_unusable_invitation_links_say_ask_for_a_new_one(invite, staff_user, org_a, state):
     link = invite(org_a)
-    if state == "expired":
-        Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    elif state == "revoked":
-        invitation = Invitation.objects.get()
-        signed_in(staff_user).post(f"/providers/staff/invitations/{invitation.pk}/revoke/")
-    else:
-        link = link[:-5] + "abcd/"
     client = Client()
-    assert client.get(link).status_code == 404
-    assert client.post(link, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 404
+    if state == "used-in-between":
+        # Opened, then the invitation runs out before the password is chosen.
+        assert open_link(client, link).status_code == 302
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    else:
+        if state == "expired":
+            Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        elif state == "revoked":
+            invitation = Invitation.objects.get()
+            signed_in(staff_user).post(f"/providers/staff/invitations/{invitation.pk}/revoke/")
+        else:
+            link = link[:-5] + "abcd"
+        gone = open_link(client, link)
+        assert gone.status_code == 404
+        assert b"does not work any more" in gone.content and b"Ask the person who invited you" in gone.content
+    set_password = "/providers/invitation/set-password/"
+    assert client.get(set_password).status_code == 404
+    refused = client.post(set_password, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert refused.status_code == 404 and b"send a new invitation" in refused.content
     assert not get_user_model().objects.filter(username="new@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    "code", ["", " ", "#", "x" * 201, "\x00", "é" * 50, "a.b.c", "MQ.bad-token", "!!.!!"]
+)
+def test_link_code_pages_take_any_input_without_error(db, code):
+    for path in ["/providers/invitation/", "/providers/password-reset/code/"]:
+        response = Client().post(path, {"code": code})
+        assert response.status_code in (200, 404), (path, code)
 
 
 def test_inviting_an_existing_account_says_so(staff_user, org_a, provider_b):
@@ -225,8 +272,10 @@ def test_password_reset_ends_at_the_code_challenge(provider_a):
     response = client.post("/providers/password-reset/", {"email": "a@example.org"})
     assert response.url == "/providers/password-reset/sent/"
     link = link_in(mail.outbox[-1])
-    step = client.get(link)
-    assert step.status_code == 302  # Django moves the token out of the address into the session
+    uid_token = link.rsplit("#", 1)[-1]
+    assert link.startswith("/providers/password-reset/code/#") and f"\n{uid_token}\n" in mail.outbox[-1].body
+    step = open_link(client, link)
+    assert step.status_code == 302 and step.url == "/providers/password-reset/set-password/"
     form = client.get(step.url)
     assert b"Choose a new password" in form.content
     done = client.post(step.url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
@@ -235,8 +284,10 @@ def test_password_reset_ends_at_the_code_challenge(provider_a):
     provider_a.refresh_from_db()
     assert provider_a.check_password(NEW_PASSWORD)
     # The link worked once.
-    again = Client().get(link, follow=True)
-    assert b"does not work any more" in again.content
+    again = open_link(Client(), link)
+    assert again.status_code == 404
+    assert b"does not work any more" in again.content and b"Ask for a new link" in again.content
+    assert b"does not work any more" in Client().get("/providers/password-reset/set-password/").content
 
 
 def test_password_reset_for_unknown_address_looks_the_same_and_sends_nothing(db):

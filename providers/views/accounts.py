@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -155,21 +156,52 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("providers:sign_in")
 
 
+# Emailed links (invitation, password reset) carry their code after "#", which never reaches the
+# server. The code page takes it in a POST (filled in by static/js/link-code.js, or pasted), swaps it
+# for a session entry and redirects to a fixed "set-password" address: no request line, and so no
+# access log, ever holds a token (docs/decisions/0020h-link-codes-in-the-fragment.md).
+INVITATION = "portal:invitation"  # the SHA-256 of the invitation's token, never the token
+RESET_UID = "portal:reset-uid"
+
+
+def _link_gone(request: HttpRequest, kind: str) -> HttpResponse:
+    """A used, expired, revoked or mistyped code: say so and say how to get a new one."""
+    return render(request, "providers/link_gone.html", {"kind": kind}, status=404)
+
+
+@access.public
+@never_cache
+@sensitive_post_parameters("code")
+def invitation_open(request: HttpRequest) -> HttpResponse:
+    form = forms.LinkCodeForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        hashed = services.token_hash(form.cleaned_data["code"])
+        try:
+            services.invitation_get_pending(hashed=hashed)
+        except services.InvitationInvalid:
+            return _link_gone(request, "invitation")
+        request.session[INVITATION] = hashed
+        return redirect("providers:invitation_accept")
+    return render(request, "providers/link_code_form.html", {"form": form, "kind": "invitation"})
+
+
 @access.public
 @never_cache
 @sensitive_post_parameters("password1", "password2")
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: HttpRequest) -> HttpResponse:
+    hashed = request.session.get(INVITATION, "")
     try:
-        invitation = services.invitation_get_pending(token=token)
+        invitation = services.invitation_get_pending(hashed=hashed)
     except services.InvitationInvalid:
-        raise Http404("This invitation link is not valid any more.") from None
+        return _link_gone(request, "invitation")
     unsaved = get_user_model()(username=invitation.email, email=invitation.email)
     form = forms.SetPasswordForm(unsaved, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+            user = services.invitation_accept(hashed=hashed, password=form.cleaned_data["password1"])
         except services.InvitationInvalid:
-            raise Http404("This invitation link is not valid any more.") from None
+            return _link_gone(request, "invitation")
+        request.session.pop(INVITATION, None)
         _start_session(request, user)
         return redirect("providers:two_factor_setup")
     return render(request, "providers/invitation_form.html", {"form": form, "invitation": invitation})
@@ -235,8 +267,9 @@ def two_factor_reset(request: HttpRequest) -> HttpResponse:
     return _reauth_view(request, forms.TwoFactorResetForm, "providers/two_factor_reset_form.html", done)
 
 
-# Password reset: Django's signed, single-use, expiring links (PASSWORD_RESET_TIMEOUT). The new
-# password signs the person in with the password only, so they still meet the code challenge.
+# Password reset: Django's signed, single-use, expiring tokens (PASSWORD_RESET_TIMEOUT), sent as a
+# code after "#" like invitations. The new password signs the person in with the password only, so
+# they still meet the code challenge.
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -251,14 +284,39 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
     template_name = "providers/password_reset_sent.html"
 
 
+@access.public
+@never_cache
+@sensitive_post_parameters("code")
+def password_reset_code(request: HttpRequest) -> HttpResponse:
+    form = forms.LinkCodeForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        found = services.password_reset_code_check(code=form.cleaned_data["code"])
+        if found is None:
+            return _link_gone(request, "reset")
+        request.session[RESET_UID], request.session[INTERNAL_RESET_SESSION_TOKEN] = found
+        return redirect("providers:password_reset_confirm")
+    return render(request, "providers/link_code_form.html", {"form": form, "kind": "reset"})
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view at a fixed address: the user and token come from the session only.
+
+    Django's own first step (a GET with the token in the path, then a redirect) would put the token
+    in the access log; here it was POSTed to `password_reset_code` instead.
+    """
+
     template_name = "providers/password_reset_confirm_form.html"
     post_reset_login = True
     post_reset_login_backend = BACKEND
     success_url = reverse_lazy("providers:challenge")
 
+    def dispatch(self, *args, **kwargs):
+        uidb64 = self.request.session.get(RESET_UID, "")
+        return super().dispatch(*args, uidb64=uidb64, token=self.reset_url_token)
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        self.request.session.pop(RESET_UID, None)
         self.request.session[STARTED] = self.request.session[SEEN] = int(time.time())
         messages.success(self.request, "Your password is changed. Now enter the code from your app.")
         return response

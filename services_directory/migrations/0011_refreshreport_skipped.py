@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services_directory", "0009_location_accessibility"),
+        ("services_directory", "0010_talk_now_priority_and_crisis_words"),
     ]
 
     operations = [

@@ -263,7 +263,14 @@ def test_malformed_records_are_refused_with_a_list_never_a_crash(gazetteer, tmp_
         assert checked.program_count == 1
 
 
-def test_the_repository_programs_pass_every_check(db):
-    call_command("load_gazetteer", stdout=io.StringIO())
+def test_the_repository_programs_load_and_reach_every_state_and_capital(db):
+    """The issue's numbers on the real data: every state and territory has real programs, and a
+    search near each capital city finds a real local program within 50 km."""
+    from services_directory.coverage import coverage
+
+    call_command("load_seed_data", stdout=io.StringIO())
     checked = check_programs(files=program_files())
     assert checked.program_count >= 50
+    result = coverage()
+    assert all(state.in_person >= 1 for state in result.states), result.states
+    assert result.capitals_local and all(result.capitals_local.values()), result.capitals_local

@@ -55,7 +55,7 @@ AUDIENCES = {
 STATUSES = {"running", "ended", "unknown"}
 VERIFICATIONS = {"verified", "unverified", "needs-confirmation"}
 INTAKE = {"open", "waitlist", "closed"}
-BOOLEAN_FIELDS = ("voluntary", "court_ordered", "self_referral", "partner_contact", "interpreter")
+BOOLEAN_FIELDS = ("voluntary", "court_ordered", "self_referral", "partner_contact", "interpreter", "listed")
 LANGUAGE_CODES = {normalise_name(name): code for code, name in LANGUAGE_NAMES.items()} | {
     "farsi": "fa",
     "mandarin chinese": "cmn",

@@ -733,7 +733,8 @@ def _program_data(record: dict, places: list, *, zone: str) -> ServiceData:
             "last_verified": max(parse_partial_date(s["read_on"]) for s in record["sources"]),
             "sources": sources,
             "notes_for_staff": notes.strip(),
-            "is_active": record.get("status", "unknown") != "ended",
+            # Ended, or kept for staff only (listed: false, e.g. a program only for men in prison).
+            "is_active": record.get("status", "unknown") != "ended" and record.get("listed") is not False,
             "is_demo": False,
             "hours_known": False,
             "time_zone": zone,
@@ -844,11 +845,15 @@ def _programs_of(org, organization: Organization, counts: dict, seen: list) -> N
         seen.append(service.slug)
         counts["programs"] += 1
         counts["listed"] += service.is_active
-        for place in program.places:
+        wanted = [
+            hsds_id_for("location", f"{record['id']}/{place.town}/{place.state}/{place.postcode}")
+            for place in program.places
+        ]
+        # A place taken out of the file no longer offers the program (its search point goes with it).
+        ServiceAtLocation.objects.filter(service=service).exclude(location__hsds_id__in=wanted).delete()
+        for place, location_id in zip(program.places, wanted, strict=True):
             location_upsert(
-                hsds_id=hsds_id_for(
-                    "location", f"{record['id']}/{place.town}/{place.state}/{place.postcode}"
-                ),
+                hsds_id=location_id,
                 fields={
                     "organization": organization,
                     "name": "",

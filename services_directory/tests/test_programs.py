@@ -141,6 +141,18 @@ def test_loading_twice_changes_nothing(ready, tmp_path):
     assert snapshot() == before
 
 
+def test_a_place_dropped_from_a_program_no_longer_offers_it(ready, tmp_path):
+    two = [
+        {"town": "Wagga Wagga", "state": "NSW"},
+        {"town": "Parramatta", "state": "NSW", "postcode": "2150"},
+    ]
+    load(write(tmp_path, programs_file(record(locations=two))))
+    assert ServiceAtLocation.objects.filter(service__slug="example-mbcp-wagga").count() == 2
+    load(write(tmp_path, programs_file(record())))
+    sal = ServiceAtLocation.objects.get(service__slug="example-mbcp-wagga")
+    assert sal.location.city == "Wagga Wagga"
+
+
 def test_a_program_dropped_from_the_file_is_unlisted_not_deleted(ready, tmp_path):
     load(write(tmp_path, programs_file(record(), record(id="example-second"))))
     load(write(tmp_path, programs_file(record())))

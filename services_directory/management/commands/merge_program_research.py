@@ -56,9 +56,21 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--out", type=Path, default=PROGRAMS_DIR)
         parser.add_argument("--report", type=Path, default=PROGRAMS_DIR / "MERGE_REPORT.md")
+        parser.add_argument(
+            "--decisions",
+            type=Path,
+            default=PROGRAMS_DIR / "decisions.yaml",
+            help="Staff decisions applied to named records (drop, unlist, empty a field), each with why.",
+        )
 
-    def handle(self, *args, files: list[Path], out: Path, report: Path, **options):
+    def handle(self, *args, files: list[Path], out: Path, report: Path, decisions: Path, **options):
         today = timezone.localdate()
+        rules = (
+            (yaml.safe_load(decisions.read_text(encoding="utf-8")) or {}).get("records", {})
+            if decisions.exists()
+            else {}
+        )
+        org_names: dict[str, str] = {}
         _, national_services = national_ids()
         seen: dict[str, str] = {}
         lines = [
@@ -78,6 +90,12 @@ class Command(BaseCommand):
             orgs = []
             for org in data.get("organisations") or []:
                 org = copy.deepcopy(org)
+                first_name = org_names.setdefault(org.get("id"), org.get("name"))
+                if org.get("name") != first_name:
+                    notes.append(
+                        f"`{org.get('id')}`: named {org.get('name')!r} here, {first_name!r} first; the first name is kept"
+                    )
+                    org["name"] = first_name
                 self._org_fields(org, notes)
                 kept = []
                 for record in org.get("services") or []:
@@ -86,6 +104,26 @@ class Command(BaseCommand):
                     if why:
                         notes.append(f"DROPPED `{record.get('id')}` ({record.get('name')}): {why}")
                         continue
+                    rule = rules.get(record["id"])
+                    if rule and rule.get("action") == "drop":
+                        notes.append(
+                            f"DROPPED `{record['id']}` ({record.get('name')}) by staff decision: {rule['why']}"
+                        )
+                        continue
+                    if rule and rule.get("action") == "unlist":
+                        record["listed"] = False
+                        notes.append(f"`{record['id']}`: kept for staff, not listed: {rule['why']}")
+                    for key in (rule or {}).get("empty", []):
+                        notes.append(
+                            f"`{record['id']}`: {key} {record.get(key)!r} left empty by staff decision: {rule['why']}"
+                        )
+                        record[key] = None
+                        if key == "intake_phone":
+                            record["intake_phone_source"] = None
+                    if rule:
+                        record["notes_for_staff"] = (
+                            (record.get("notes_for_staff") or "") + f" Merge decision: {rule['why']}"
+                        ).strip()
                     self._fix(record, notes, today)
                     seen[record["id"]] = path.name
                     kept.append(record)

@@ -22,6 +22,7 @@ CENTRES_FILE = Path(__file__).resolve().parent / "data" / "urban_centres.yaml"
 REACH_KM = 150
 LOCAL_KM = 50
 PROGRAM_TYPES = ("mbcp", "brief-intervention")
+LINE_KINDS = {"state-line", "national-line"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def coverage() -> Coverage:
     ]  # fmt: skip
     remote_states: dict[str, set[int]] = {s: set() for s in STATES}
     for program in programs:
+        if program.program_kind in LINE_KINDS:
+            continue  # a phone line (or an interpreting service) is not a program
         for area in program.service_areas.all():
             covered = STATES if area.scope == "national" else area.state_list if area.scope == "state" else ()
             for state in covered:

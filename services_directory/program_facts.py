@@ -21,6 +21,7 @@ from services_directory.programs import parse_partial_date
 # has changed its length, intake or referral rules, or closed (docs/directory.md, "Programs").
 STALE_AFTER_MONTHS = 24
 MBCP_KINDS = {"mbcp", "same-sex-program"}
+LINE_KINDS = {"state-line", "national-line"}
 ASK = "Ask when you call"
 MONTHS = [
     "January",
@@ -137,6 +138,21 @@ def _way_in(service) -> WayIn | None:
     )
 
 
+def _report(source: dict | None) -> Report | None:
+    if not source:
+        return None
+    return Report(
+        publisher=source.get("publisher") or "a public source",
+        when=_month_text(source.get("page_date")),
+        read_on=_month_text(str(source.get("read_on") or "")[:7]),
+        url=source.get("url") or "",
+    )
+
+
+def _stale(date: datetime.date | None, today: datetime.date) -> bool:
+    return date is None or _months_between(date, today) > STALE_AFTER_MONTHS
+
+
 def program_facts(*, service, brief: bool = False, today: datetime.date | None = None) -> ProgramFacts:
     """The facts to show for one service; `is_program` is False for the national lines.
 
@@ -148,6 +164,14 @@ def program_facts(*, service, brief: bool = False, today: datetime.date | None =
     today = today or timezone.localdate()
     is_mbcp = service.program_kind in MBCP_KINDS
     facts: list[Fact] = []
+    if service.program_kind in LINE_KINDS:  # a phone line: who reported it and the way in, no program facts
+        source, date = _newest_source(service.sources)
+        return ProgramFacts(
+            is_program=True,
+            report=_report(source),
+            needs_confirmation=_stale(date, today) or service.verification == "needs-confirmation",
+            way_in=None if brief else _way_in(service),
+        )
     # No intake number (brief mode cannot say which way in, the service page does).
     no_number = brief and not any(p.type != "fax" for p in service.phones.all())
 
@@ -215,20 +239,11 @@ def program_facts(*, service, brief: bool = False, today: datetime.date | None =
     facts.append(Fact("Waiting list", text, known))
 
     source, date = _newest_source(service.sources)
-    report = None
-    if source:
-        report = Report(
-            publisher=source.get("publisher") or "a public source",
-            when=_month_text(source.get("page_date")),
-            read_on=_month_text(str(source.get("read_on") or "")[:7]),
-            url=source.get("url") or "",
-        )
-    stale = date is None or _months_between(date, today) > STALE_AFTER_MONTHS
     return ProgramFacts(
         is_program=True,
         facts=facts,
-        report=report,
-        needs_confirmation=stale or service.verification == "needs-confirmation",
+        report=_report(source),
+        needs_confirmation=_stale(date, today) or service.verification == "needs-confirmation",
         is_mbcp=is_mbcp,
         no_number=no_number,
         way_in=None if brief else _way_in(service),

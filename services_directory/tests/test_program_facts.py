@@ -100,3 +100,12 @@ def test_results_show_the_brief_facts_and_the_report(ready, tmp_path):
 
 def test_national_lines_show_no_program_block(ready):
     assert "Before you call" not in page("mensline-australia-phone")
+
+
+def test_a_phone_line_from_the_programs_shows_its_report_but_no_program_facts(ready, tmp_path):
+    line = record(
+        id="example-state-line", kind="state-line", locations=[], online_area=["NSW"], delivery=["phone"]
+    )
+    load(tmp_path, line)
+    html = page("example-state-line")
+    assert "Before you call" not in html and "Reported by" in html

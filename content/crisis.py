@@ -1,41 +1,27 @@
-"""The crisis contacts shown on every page. Facts, so each carries its source and when it was checked."""
+"""The crisis contacts shown on every page, read from the contact registry (services_directory.contacts).
 
-from dataclasses import dataclass
+No number is written here: the registry reads the repository's data files, so the crisis line, the
+GP pages, the printouts and the directory always agree. The names below are kept for the context
+processor and templates that used them before the registry existed.
+"""
 
+from services_directory.contacts import Contact, contact
 
-@dataclass(frozen=True)
-class CrisisContact:
-    name: str
-    number: str
-    tel: str
-    hours: str
-    source_url: str
-    verified: str
+CrisisContact = Contact  # the old name of the type
 
 
-CRISIS_LINE = CrisisContact(
-    name="MensLine Australia",
-    number="1300 78 99 78",
-    tel="1300789978",
-    hours="24/7",
-    source_url="https://mensline.org.au/family-violence/abuse-and-domestic-violence/",
-    verified="2026-11-28",
-)
+def crisis_line() -> Contact:
+    return contact(key="mensline")
 
-EMERGENCY = CrisisContact(
-    name="Police and ambulance",
-    number="000",
-    tel="000",
-    hours="24/7",
-    source_url="https://www.triplezero.gov.au/",
-    verified="2026-11-28",
-)
 
-MENS_REFERRAL_SERVICE = CrisisContact(
-    name="Men's Referral Service",
-    number="1300 766 491",
-    tel="1300766491",
-    hours="see the service page",
-    source_url="https://ntv.org.au/get-help/getting-support",
-    verified="2026-11-28",
-)
+def emergency() -> Contact:
+    return contact(key="emergency")
+
+
+def mens_referral_service() -> Contact:
+    return contact(key="mens-referral-service")
+
+
+CRISIS_LINE = crisis_line()
+EMERGENCY = emergency()
+MENS_REFERRAL_SERVICE = mens_referral_service()

@@ -18,6 +18,9 @@ import markdown
 import nh3
 import yaml
 
+from services_directory.contacts import render_placeholders
+from services_directory.contacts import source_stamp as contacts_stamp
+
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 SECTIONS = ("guides", "gp", "for-services")
 REQUIRED_KEYS = ("title", "summary", "audience", "reviewed", "sources")
@@ -134,7 +137,8 @@ def parse_page(path: Path, section: str) -> Page:
         order=int(meta.get("order", 100)),
         sources=tuple(Source(title=str(s.get("title", s["url"])), url=s["url"]) for s in sources),
         body_markdown=body,
-        html=render_markdown(body),
+        # {{contact:key}} placeholders are filled from the contact registry (services_directory.contacts).
+        html=render_markdown(render_placeholders(text=body)),
     )
 
 
@@ -149,9 +153,10 @@ def _load_section(section: str, stamp: tuple) -> dict[str, Page]:
 
 
 def _section(section: str) -> dict[str, Page]:
-    # The cache key includes each file's modification time, so edited files are picked up.
+    # The cache key includes each file's modification time (and the contact registry's), so edited
+    # files are picked up.
     files = _section_files(section)
-    return _load_section(section, tuple((p.name, p.stat().st_mtime_ns) for p in files))
+    return _load_section(section, (*((p.name, p.stat().st_mtime_ns) for p in files), contacts_stamp()))
 
 
 def section_pages(section: str) -> list[Page]:

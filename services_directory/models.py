@@ -174,6 +174,16 @@ class PublicHolidays(models.TextChoices):
     UNKNOWN = "unknown", "Public holiday hours not confirmed"
 
 
+class Verification(models.TextChoices):
+    """How sure we are of a listing's facts (issue 16). A program listed from public pages starts as
+    unverified; staff set verified when the provider confirms it; needs-confirmation when a source
+    disagrees or is old (see program_facts.STALE_AFTER_MONTHS)."""
+
+    VERIFIED = "verified", "Confirmed by the provider"
+    UNVERIFIED = "unverified", "From public sources, not yet confirmed by the provider"
+    NEEDS_CONFIRMATION = "needs-confirmation", "Needs confirmation"
+
+
 class ServiceQuerySet(models.QuerySet):
     def active(self) -> ServiceQuerySet:
         return self.filter(is_active=True)
@@ -242,6 +252,34 @@ class Service(HsdsModel, Verified):
     )
     sources = models.JSONField(default=list, blank=True, help_text="Every page used to verify this listing.")
     notes_for_staff = models.TextField(blank=True)
+    # --- Program facts men decide on (issue 16; null = no source says, shown as "Ask when you call").
+    # Delivery (group, one to one, online, phone) is the `delivery` taxonomy; cost, languages and
+    # intake status are the fields above.
+    # db_default too, so bulk writers that name their columns (generate_listings' COPY) need not know them.
+    program_kind = models.CharField(
+        max_length=30, blank=True, default="", db_default="", help_text="mbcp, aboriginal-mens-program, ..."
+    )
+    voluntary = models.BooleanField(
+        null=True, blank=True, help_text="Takes men who come of their own accord."
+    )
+    court_ordered = models.BooleanField(null=True, blank=True, help_text="Takes men ordered or mandated.")
+    court_orders = models.JSONField(
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        help_text="The orders it is approved for, in the source's words.",
+    )
+    self_referral = models.BooleanField(null=True, blank=True)
+    program_length = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text='As the source says: "20 weeks".'
+    )
+    partner_contact = models.BooleanField(
+        null=True, blank=True, help_text="Contacts and supports partners (accredited MBCPs do)."
+    )
+    interpreter = models.BooleanField(null=True, blank=True, help_text="Interpreter available.")
+    verification = models.CharField(
+        max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED, db_default="unverified"
+    )
     is_demo = models.BooleanField(default=False)
     is_synthetic = models.BooleanField(default=False)
     terms = models.ManyToManyField(TaxonomyTerm, through="ServiceAttribute", related_name="services")

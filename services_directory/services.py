@@ -758,3 +758,201 @@ def imported_record_save(*, service: Service, source: str, values: dict, locally
     record.imported_at = timezone.now()
     record.save()
     return record
+
+
+# --- Programs (services_directory/data/programs/, issue 16) ---------------------------------------------
+
+
+def call_cost_for(number: str) -> str:
+    """Plain words for what a call costs, by the usual Australian rules (data/README.md)."""
+    digits = "".join(c for c in number if c.isdigit())
+    if digits.startswith("1800"):
+        return "1800 number: free from landlines and most mobiles."
+    if digits.startswith(("13", "1300")):
+        return "The cost of a local call from a landline. Mobile call costs depend on your plan."
+    return ""
+
+
+def _program_data(record: dict, places: list, *, zone: str) -> ServiceData:
+    from services_directory.places import normalise_name
+    from services_directory.programs import KINDS, LANGUAGE_CODES, parse_partial_date
+
+    sources = [
+        {
+            "url": s["url"],
+            "publisher": s.get("publisher") or "",
+            "page_date": str(s["page_date"]) if s.get("page_date") is not None else None,
+            "read_on": str(s["read_on"]),
+            "supports": s.get("supports") or "",
+        }
+        for s in record["sources"]
+    ]
+    referral = [
+        code
+        for code, flag in (
+            ("self-referral", record.get("self_referral")),
+            ("voluntary", record.get("voluntary")),
+            ("court-mandated", record.get("court_ordered")),
+        )
+        if flag
+    ]
+    notes = (record.get("notes_for_staff") or "").strip()
+    if record.get("status", "unknown") == "unknown":
+        notes = "Running status not confirmed by a source. " + notes
+    phone = record.get("intake_phone")
+    delivery = list(dict.fromkeys(record.get("delivery") or []))
+    if places and "in-person" not in delivery:
+        delivery.append("in-person")
+    return ServiceData(
+        fields={
+            "name": record["name"].strip(),
+            "summary": record["summary"].strip(),
+            "description": (record.get("description") or record["summary"]).strip(),
+            "first_contact": (record.get("first_contact") or "").strip(),
+            "url": record.get("url") or "",
+            "chat_url": "",
+            "cost": record.get("cost") or "unknown",
+            "intake_status": record.get("intake_status") or "",
+            "typical_wait": record.get("typical_wait") or "",
+            "source_url": sources[0]["url"],
+            "last_verified": max(parse_partial_date(s["read_on"]) for s in record["sources"]),
+            "sources": sources,
+            "notes_for_staff": notes.strip(),
+            # Ended, or kept for staff only (listed: false, e.g. a program only for men in prison).
+            "is_active": record.get("status", "unknown") != "ended" and record.get("listed") is not False,
+            "is_demo": False,
+            "hours_known": False,
+            "time_zone": zone,
+            "program_kind": record["kind"],
+            "voluntary": record.get("voluntary"),
+            "court_ordered": record.get("court_ordered"),
+            "court_orders": list(record.get("court_orders") or []),
+            "self_referral": record.get("self_referral"),
+            "program_length": (record.get("length") or "").strip(),
+            "partner_contact": record.get("partner_contact"),
+            "interpreter": record.get("interpreter"),
+            "verification": record.get("verification") or "unverified",
+        },
+        terms={
+            "service-type": KINDS[record["kind"]],
+            "audience": list(dict.fromkeys(record.get("audience") or [])),
+            "delivery": delivery,
+            "referral": referral,
+        },
+        phones=[PhoneData(number=phone, description="Intake", call_cost=call_cost_for(phone))]
+        if phone
+        else [],
+        areas=(
+            [AreaData(scope="national")]
+            if record.get("online_area") == "national"
+            else [AreaData(scope="state", states=record["online_area"])]
+            if record.get("online_area")
+            else []
+        ),
+        languages=[
+            (LANGUAGE_CODES[normalise_name(name)], name.strip()) for name in record.get("languages") or []
+        ],
+    )
+
+
+@transaction.atomic
+def programs_load(*, checked) -> dict[str, int]:
+    """Write checked programs (services_directory.programs.check_programs) in one transaction.
+
+    Upserts by id, so loading the same files twice changes nothing. A program that a source says has
+    ended is kept but not listed (inactive). A program no longer in the files is deactivated, never
+    deleted (a provider's portal history may point at it)."""
+    from django.utils import timezone
+
+    from services_directory.programs import parse_partial_date
+
+    counts = {"organisations": 0, "programs": 0, "listed": 0, "places": 0}
+    seen: list[str] = []
+    for org in checked.organisations:
+        raw = org.raw
+        if org.id in checked.national_org_ids:
+            # A national organisation (No to Violence, MensLine) keeps the facts national_services.yaml
+            # gives it; its programs attach to it. The national lines must be loaded first.
+            organization = Organization.objects.filter(slug=org.id).first()
+            if organization is None:
+                raise ValueError(f"{org.id}: load the national services before the programs")
+            _programs_of(org, organization, counts, seen)
+            continue
+        read_dates = [parse_partial_date(s["read_on"]) for p in org.programs for s in p.raw["sources"]]
+        first_source = org.programs[0].raw["sources"][0]["url"] if org.programs else ""
+        organization = organization_upsert(
+            slug=org.id,
+            fields={
+                "name": raw["name"].strip(),
+                "description": (raw.get("description") or raw["name"]).strip(),
+                "website": raw.get("website") or "",
+                "source_url": raw.get("phone_source") or raw.get("website") or first_source,
+                "last_verified": max(read_dates) if read_dates else timezone.localdate(),
+                "is_demo": False,
+            },
+        )
+        counts["organisations"] += 1
+        wanted = (
+            [Phone(organization=organization, number=raw["phone"], description="Provider's phone",
+                   call_cost=call_cost_for(raw["phone"]), hsds_id=hsds_id_for("phone", f"org/{org.id}/0"))]
+            if raw.get("phone")
+            else []
+        )  # fmt: skip
+        existing = {p.hsds_id: p for p in Phone.objects.filter(organization=organization, service=None)}
+        for phone in wanted:
+            current = existing.pop(phone.hsds_id, None)
+            if current is None:
+                phone.full_clean()
+                phone.save()
+            elif (current.number, current.call_cost) != (phone.number, phone.call_cost):
+                current.number, current.call_cost = phone.number, phone.call_cost
+                current.save()
+        Phone.objects.filter(pk__in=[p.pk for p in existing.values()]).delete()
+        _programs_of(org, organization, counts, seen)
+    for gone in Service.objects.exclude(program_kind="").exclude(slug__in=seen).filter(is_active=True):
+        service_deactivate(service=gone)
+    return counts
+
+
+def _programs_of(org, organization: Organization, counts: dict, seen: list) -> None:
+    from services_directory.places import zone_for
+
+    for program in org.programs:
+        record = program.raw
+        state = program.places[0].state if program.places else (
+            record["online_area"][0] if isinstance(record.get("online_area"), list) else "NSW"
+        )  # fmt: skip
+        service = service_upsert(
+            slug=record["id"],
+            organization=organization,
+            data=_program_data(record, program.places, zone=zone_for(state=state)),
+        )
+        seen.append(service.slug)
+        counts["programs"] += 1
+        counts["listed"] += service.is_active
+        wanted = [
+            hsds_id_for("location", f"{record['id']}/{place.town}/{place.state}/{place.postcode}")
+            for place in program.places
+        ]
+        # A place taken out of the file no longer offers the program (its search point goes with it).
+        ServiceAtLocation.objects.filter(service=service).exclude(location__hsds_id__in=wanted).delete()
+        for place, location_id in zip(program.places, wanted, strict=True):
+            location_upsert(
+                hsds_id=location_id,
+                fields={
+                    "organization": organization,
+                    "name": "",
+                    "address_1": place.address,
+                    "city": place.town,
+                    "state_province": place.state,
+                    "postal_code": place.postcode,
+                    "latitude": round(place.latitude, 5),
+                    "longitude": round(place.longitude, 5),
+                    "show_address": True,
+                    "description": ""
+                    if place.address
+                    else "Town only: the provider gives the venue when you call.",
+                },
+                services=[service],
+            )
+            counts["places"] += 1

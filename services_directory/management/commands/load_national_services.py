@@ -67,7 +67,12 @@ def hours_data(hours: dict | None) -> tuple[dict, list[ScheduleData]]:
 
 
 def service_data(record: dict) -> ServiceData:
+    """A withheld phone (status: withheld, see services_directory/contacts.py) is never loaded, and a
+    service whose every phone is withheld is not listed: its page would offer a number we cannot
+    stand behind."""
     hours_fields, schedules = hours_data(record.get("hours"))
+    phones = [p for p in record.get("phones") or [] if p.get("status") != "withheld"]
+    all_withheld = bool(record.get("phones")) and not phones
     area = record.get("area") or {}
     urls = record.get("urls") or {}
     return ServiceData(
@@ -87,7 +92,7 @@ def service_data(record: dict) -> ServiceData:
                 {k: str(v) if v is not None else None for k, v in s.items()} for s in record["sources"]
             ],
             "notes_for_staff": (record.get("notes_for_staff") or "").strip(),
-            "is_active": True,
+            "is_active": not all_withheld,
             "is_demo": False,
             "is_crisis_line": bool(record.get("crisis_line")),
             "talk_now_priority": int(record.get("talk_now_priority") or 0),
@@ -106,7 +111,7 @@ def service_data(record: dict) -> ServiceData:
                 description=p.get("description") or "",
                 call_cost=(p.get("call_cost") or "").strip(),
             )
-            for p in record.get("phones") or []
+            for p in phones
         ],
         schedules=schedules,
         areas=[AreaData(scope=area.get("scope", "national"), states=area.get("states") or [])],

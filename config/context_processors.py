@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from content.crisis import CRISIS_LINE, EMERGENCY
+from content.crisis import CRISIS_LINE, EMERGENCY, MENS_REFERRAL_SERVICE
 
 
 def site(request=None) -> dict:
@@ -13,4 +13,5 @@ def site(request=None) -> dict:
         "demo_mode": settings.DEMO,
         "crisis_line": CRISIS_LINE,
         "emergency": EMERGENCY,
+        "mens_referral_service": MENS_REFERRAL_SERVICE,
     }

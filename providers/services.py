@@ -42,7 +42,7 @@ def normalise_email(email: str) -> str:
 
 def invitation_url(*, token: str) -> str:
     """The emailed link: the token goes after "#", which browsers never send to the server, so it is
-    in no access log, proxy log or Referer (docs/decisions/0020h-link-codes-in-the-fragment.md)."""
+    in no access log, proxy log or Referer (docs/decisions/0014-link-codes-in-the-fragment.md)."""
     return f"{settings.SITE_URL}{reverse('providers:invitation_open')}#{token}"
 
 

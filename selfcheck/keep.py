@@ -1,5 +1,5 @@
 """Keeping the plan with nothing stored on the site: a link whose contents live only in the #fragment,
-and a plain-text file. Pure functions of a result; see docs/decisions/0020a-selfcheck-back-and-keep.md.
+and a plain-text file. Pure functions of a result; see docs/decisions/0009-selfcheck-back-and-keep.md.
 
 The fragment is NOT encryption and says so on the page: it is base64url of a short text naming the
 questionnaire version, the plan's steps (by their position in `actions:`) and whether the result said

@@ -462,10 +462,39 @@ def contact_for(key: str, *, table: dict[str, Contact]) -> Contact:
     """The ONE place a contact id (emergency, mensline, ...) becomes a name, number, hours and source.
 
     Texts in the questionnaire never type a number: they name a contact id, and every id goes through
-    here. Today the table is the questionnaire's own `contacts:`; pointing this at the site-wide contact
-    registry (issue 16) changes every number on the self-check at once.
+    here. The table is the questionnaire's `contacts:`, whose entries in v2 name a key of the site-wide
+    contact registry (`registry:`), so every number on the self-check comes from there.
     """
     return table[key]
+
+
+def _registry_contact(key: str, node: _Node) -> Contact:
+    """A contact whose number, hours, source and date come from the site-wide contact registry
+    (services_directory.contacts), so the self-check can never disagree with the directory, the crisis
+    line or the GP pages. The questionnaire keeps only how it names the line (`name`, `what`) and, for a
+    line open around the clock, how it says so (`when`). A withheld number stops the file loading; a line
+    whose hours are not confirmed says so, whatever `when` the file has."""
+    from services_directory.contacts import UnknownContact, contact
+
+    node.only({"name", "registry"}, {"when", "what"})
+    try:
+        fact = contact(key=node.text("registry"))
+    except UnknownContact:
+        node.fail("is not a contact in the registry (services_directory/data/contacts.yaml)", "registry")
+    if not fact.is_shown:
+        node.fail("is withheld in the contact registry and must not be shown", "registry")
+    if fact.verified_on is None:
+        node.fail("has no verified date in the contact registry", "registry")
+    if not fact.hours_confirmed:
+        when = "Hours not confirmed. Call to check."
+    elif fact.hours_short == "24/7":
+        when = node.text("when") if "when" in node.data else "Open 24 hours, every day."
+    else:
+        if "when" in node.data:
+            node.fail("only a line open 24/7 may word its own hours; these come from the registry", "when")
+        when = f"Open {fact.hours_text}."
+    what = node.text("what") if "what" in node.data else ""
+    return Contact(key, node.text("name"), fact.number, when, what, fact.source_url, fact.verified_on)
 
 
 def _contacts(node: _Node, key: str, contacts: dict[str, Contact]) -> tuple[Contact, ...]:
@@ -530,6 +559,9 @@ def questionnaire_parse(data: Any, *, source: str) -> Questionnaire:
 
     contacts = {}
     for key, node in root.entries("contacts"):
+        if "registry" in node.data:
+            contacts[key] = _registry_contact(key, node)
+            continue
         node.only({"name", "number", "source_url", "verified"}, {"when", "what"})
         verified = node.data.get("verified")
         if not isinstance(verified, datetime.date):

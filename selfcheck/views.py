@@ -8,7 +8,7 @@ day, a random "already counted" marker per walk (selfcheck.services.check_comple
 
 The plan is kept without storing anything: `notes` is the same page for everyone and reads the plan
 from the address's #fragment in the browser; `notes_download` turns the signed state into a text file
-(docs/decisions/0020a-selfcheck-back-and-keep.md).
+(docs/decisions/0009-selfcheck-back-and-keep.md).
 
 The browser's own Back: every step and the result carry `data-history-url`, and selfcheck-history.js
 swaps their history entry for `went_back` (/check/back/), a GET page that holds no answers, so Back
@@ -212,7 +212,7 @@ def walk(request: HttpRequest) -> HttpResponse:
 def went_back(request: HttpRequest) -> HttpResponse:
     """Where the browser's own Back lands inside the check (selfcheck-history.js swaps each step's and the
     result's history entry for this address). It carries no answers, so the page can only say so, give
-    the crisis line and offer a fresh start: never a browser error (decision 0020a)."""
+    the crisis line and offer a fresh start: never a browser error (decision 0009)."""
     return render(request, "selfcheck/went_back.html")
 
 

@@ -159,7 +159,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # Emailed links (invitation, password reset) carry their code after "#", which never reaches the
 # server. The code page takes it in a POST (filled in by static/js/link-code.js, or pasted), swaps it
 # for a session entry and redirects to a fixed "set-password" address: no request line, and so no
-# access log, ever holds a token (docs/decisions/0020h-link-codes-in-the-fragment.md).
+# access log, ever holds a token (docs/decisions/0014-link-codes-in-the-fragment.md).
 INVITATION = "portal:invitation"  # the SHA-256 of the invitation's token, never the token
 RESET_UID = "portal:reset-uid"
 

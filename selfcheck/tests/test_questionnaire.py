@@ -181,6 +181,21 @@ V2_MUTATIONS = [
         "must be non-empty text",
     ),
     (
+        "contact not in the registry",
+        lambda d: d["contacts"]["mensline"].update(registry="no-such-line"),
+        "is not a contact in the registry",
+    ),
+    (
+        "withheld contact",
+        lambda d: d["contacts"]["mensline"].update(registry="wa-mens-dv-helpline"),
+        "is withheld in the contact registry",
+    ),
+    (
+        "a registry contact typing its own number",
+        lambda d: d["contacts"]["mensline"].update(number="1300 000 000"),
+        "number",
+    ),
+    (
         "suicide-only unknown contact",
         lambda d: d["results"]["suicide_only"].update(contacts=["batman"]),
         "batman",
@@ -194,3 +209,24 @@ def test_a_malformed_v2_file_is_refused_with_a_clear_message(name, change, messa
     with pytest.raises(QuestionnaireError) as caught:
         questionnaire_parse(_mutate(raw, change), source="v2.yaml")
     assert message in str(caught.value)
+
+
+def test_v2_numbers_hours_and_sources_come_from_the_contact_registry():
+    """One source of truth (issue 16): every number the self-check shows is the registry's, with its source
+    and date; a line whose hours the registry has not confirmed never claims hours."""
+    from services_directory.contacts import contact
+
+    q = questionnaire_load(path=V2_FILE)
+    raw = yaml.safe_load(V2_FILE.read_text())
+    for key, node in raw["contacts"].items():
+        assert set(node) <= {"name", "registry", "when", "what"}, key
+        fact = contact(key=node["registry"])
+        shown = q.contacts[key]
+        assert fact.is_shown
+        assert (shown.number, shown.source_url, shown.verified) == (
+            fact.number,
+            fact.source_url,
+            fact.verified_on,
+        )
+        if not fact.hours_confirmed:
+            assert shown.when == "Hours not confirmed. Call to check."

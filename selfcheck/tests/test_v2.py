@@ -487,7 +487,7 @@ class TestAnyStateIsAnsweredCalmly(HypothesisTestCase):
 
 
 def test_nothing_on_the_result_page_leaves_its_tab(client, q):
-    """Back must never land on the POSTed result (decision 0020a): every way out of the plan and the result
+    """Back must never land on the POSTed result (decision 0009): every way out of the plan and the result
     opens a new tab, calls, downloads, or posts the signed state (the check's own Back)."""
     html = _main(walk(client, all_never(q, words_open="often", yell_shout="often", afraid_of_partner="often",
                                          pressure_open="often", pressure_drinking="often",
@@ -633,7 +633,7 @@ def test_band_wording_names_the_partner_and_does_not_excuse(q):
     assert "someone at home" not in body and "bad person" not in body
 
 
-# --- The browser's own Back (decision 0020a) ---------------------------------------------------------------
+# --- The browser's own Back (decision 0009) ---------------------------------------------------------------
 
 BACK = "/check/back/"
 

@@ -1,7 +1,7 @@
 /* Secret links in portal emails carry their code after "#": browsers never send that part to the
    server, so no access log, proxy or Referer ever holds it. This fills the code field from it and
    takes it out of the address bar and history. Without JavaScript the person pastes the code from the
-   email into the same field (docs/decisions/0020h-link-codes-in-the-fragment.md). */
+   email into the same field (docs/decisions/0014-link-codes-in-the-fragment.md). */
 (function () {
   "use strict";
   var field = document.querySelector("[data-link-code]");

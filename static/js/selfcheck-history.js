@@ -1,4 +1,4 @@
-/* The browser's own Back button inside the self-check (decision 0020a).
+/* The browser's own Back button inside the self-check (decision 0009).
  *
  * Every step and the result are answers to a POST, sent with Cache-Control: no-store. Without this
  * script, the browser's Back lands on "Confirm form resubmission". Here each such page swaps its own

@@ -52,7 +52,7 @@ def walk_to_a_phone_number(page, site: str) -> None:
     if search_form.count():
         search_form.first.locator("input[type=text], input[type=search]").first.fill(POSTCODE)
         # The self-check opens its plan's searches in a new tab, so its result stays for Back
-        # (docs/decisions/0020a-selfcheck-back-and-keep.md); this walk follows it in the same tab.
+        # (docs/decisions/0009-selfcheck-back-and-keep.md); this walk follows it in the same tab.
         search_form.first.evaluate("form => form.removeAttribute('target')")
         submit(page, search_form.first)
     else:

@@ -1,4 +1,4 @@
-"""The browser's own Back button inside the self-check (decision 0020a): never a browser error page.
+"""The browser's own Back button inside the self-check (decision 0009): never a browser error page.
 
 Each step and the result answer a POST with `no-store`; selfcheck-history.js swaps each such history
 entry for /check/back/, which holds no answers. So Back after two steps lands on a calm page with the

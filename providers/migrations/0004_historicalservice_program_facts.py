@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("providers", "0002_backup_codes_hashed"),
+        ("providers", "0003_historicalservice_talk_now_priority"),
     ]
 
     operations = [

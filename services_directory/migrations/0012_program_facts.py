@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services_directory", "0008_search_point_opening"),
+        ("services_directory", "0011_refreshreport_skipped"),
     ]
 
     operations = [

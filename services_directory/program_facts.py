@@ -203,7 +203,7 @@ def program_facts(*, service, brief: bool = False, today: datetime.date | None =
 
     if service.partner_contact is True:
         text, known = (
-            "Yes. The program contacts your partner to offer her support and check she is safe.",
+            "Yes. The program contacts your partner to offer them support and check they are safe.",
             True,
         )
     elif service.partner_contact is False:
@@ -211,7 +211,7 @@ def program_facts(*, service, brief: bool = False, today: datetime.date | None =
     elif is_mbcp:
         text, known = (
             "Most likely. Men's behaviour change programs that follow the minimum standards contact "
-            "your partner to offer her support and check she is safe. Ask when you call.",
+            "your partner to offer them support and check they are safe. Ask when you call.",
             True,
         )
     else:

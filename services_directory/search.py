@@ -1082,8 +1082,24 @@ def _find(
                 default=Value(1.0),
                 output_field=FloatField(),
             )
-            candidates = candidates.annotate(rank=rank * state_only).order_by(
-                *first, "-rank", "-talk_now_priority", "name", "pk"
+            # And help a man can use from anywhere comes before a program in one town: national
+            # lines, then state lines, then the rest (a place narrows those; the page asks for one).
+            reach = Case(
+                When(
+                    pk__in=Subquery(
+                        ServiceArea.objects.filter(scope=AreaScope.NATIONAL).values("service_id")
+                    ),
+                    then=Value(2),
+                ),
+                When(
+                    pk__in=Subquery(ServiceArea.objects.filter(scope=AreaScope.STATE).values("service_id")),
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            candidates = candidates.annotate(rank=rank * state_only, reach=reach).order_by(
+                *first, "-reach", "-rank", "-talk_now_priority", "name", "pk"
             )
         else:
             candidates = candidates.order_by("name", "pk")

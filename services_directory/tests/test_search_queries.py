@@ -84,7 +84,8 @@ QUERIES = [
     ("anger management", "3121", {NTV_BIS}, ""),
     ("help with my temper", "", {NTV_BIS}, ""),
     ("dv course", "3121", {MRS}, ""),
-    ("court ordered program", "", {NTV_BIS, MRS}, ""),
+    # "court ordered program" with no place: the national lines do not hold every word, and programs do
+    # (the reach test below checks a national program comes first; near 3121 a court-ordered one does).
     ("behaviour change", "6000", {NTV_BIS}, ""),
     ("counselling for blokes", "", {MENSLINE}, ""),
     ("someone to talk to", "4870", {SCBS, MENSLINE}, ""),
@@ -118,7 +119,11 @@ def test_real_queries_find_the_expected_help_first(seed):
     for words, near, expected_first, flag in QUERIES:
         result = run(words, near)
         found = first_lines(result)
-        if not found or found[0] not in expected_first:
+        # With a place, the expected line is the first line found. Without one, national programs
+        # (online, by phone) rank beside the national lines, so the expected line is among the lines
+        # on the first page, and the first result reaches the whole country (tested below).
+        wrong = not found or (found[0] not in expected_first if near else not expected_first & set(found))
+        if wrong:
             failures.append(
                 f"{words!r} near {near or '-'}: first {found[:3]}, expected one of {expected_first}"
             )
@@ -185,6 +190,24 @@ def test_lines_are_matched_by_text_with_or_without_a_place(seed):
     for near in ("", "3121", "6000", "2170"):
         assert MENSLINE in first_lines(run("phone counselling", near)), near
         assert RA in first_lines(run("relationship counselling", near)), near
-    # A state line only for its own state.
-    assert "wa-mens-domestic-violence-helpline" in first_lines(run("helpline", "6000"))
-    assert "wa-mens-domestic-violence-helpline" not in first_lines(run("helpline", "3121"))
+    # A state line only for its own state (the WA line is withheld in the contact registry until its
+    # number is confirmed, so Queensland's line stands in).
+    assert "dvconnect-mensline" in first_lines(run("dvconnect mensline", "4870"))
+    assert "dvconnect-mensline" not in first_lines(run("dvconnect mensline", "3121"))
+
+
+def test_without_a_place_help_that_reaches_anywhere_comes_first(seed):
+    """A man who gives no place first sees help he can use from anywhere (a national line or a national
+    online or phone program), never a program in one town."""
+    from services_directory.models import AreaScope
+
+    for words in ("i hit my wife", "court ordered program", "counselling", "anger", "program"):
+        result = run(words, "")
+        assert result.first_results, words
+        top = result.first_results[0].service
+        assert top.service_areas.filter(scope=AreaScope.NATIONAL).exists(), (words, top.slug)
+
+
+def test_court_ordered_programs_near_a_place(seed):
+    result = run("court ordered program", "3121")
+    assert result.first_results[0].service.court_ordered is True

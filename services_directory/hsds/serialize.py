@@ -40,9 +40,10 @@ STATE_EXTENT_PREFIX = "AU-"
 POSTCODE_EXTENT_PREFIX = "postcode:"
 
 
-def _clean(data: dict) -> dict:
-    """Drop None and empty strings and lists (optional HSDS fields are left out, not sent empty)."""
-    return {k: v for k, v in data.items() if v is not None and v != "" and v != []}
+def _clean(data: dict, *, keep: tuple[str, ...] = ()) -> dict:
+    """Drop None and empty strings and lists (optional HSDS fields are left out, not sent empty), but
+    for the keys in `keep`: required fields that HSDS allows empty."""
+    return {k: v for k, v in data.items() if k in keep or (v is not None and v != "" and v != [])}
 
 
 def _date(value: datetime.date | None) -> str | None:
@@ -233,14 +234,13 @@ def cost_option_json(cost: CostOption, *, service_id: str) -> dict:
 
 
 def address_json(location: Location) -> dict | None:
-    """The location's address, or None when it is hidden or incomplete (HSDS requires all parts)."""
-    if not (
-        location.show_address
-        and location.address_1
-        and location.city
-        and location.state_province
-        and location.postal_code
-    ):
+    """The location's address, or None when it is hidden or names no town and state.
+
+    A town-only place (a program that gives its venue when you call) has no street, and a town that spans
+    several postcodes has no postcode: HSDS requires the keys address_1 and postal_code but sets them no
+    minimum length, so they are sent as "" and an import of our own export keeps the town and state.
+    """
+    if not (location.show_address and location.city and location.state_province):
         return None
     return _clean(
         {
@@ -254,7 +254,8 @@ def address_json(location: Location) -> dict | None:
             "postal_code": location.postal_code,
             "country": COUNTRY,
             "address_type": location.location_type,
-        }
+        },
+        keep=("address_1", "postal_code"),  # required by HSDS; "" when we have none
     )
 
 

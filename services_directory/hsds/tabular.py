@@ -41,6 +41,9 @@ SERVICE_CHILDREN = {
 }
 LOCATION_CHILDREN = {"addresses": "address", "phones": "phone", "schedules": "schedule"}
 MAX_CSV_FIELD = 100_000
+# Required columns that HSDS allows empty: an empty cell is "" (kept), not a missing value. A town-only
+# place has address_1 "" and a town spanning several postcodes postal_code "" (serialize.address_json).
+EMPTY_KEPT = {"address": ("address_1", "postal_code")}
 
 
 @cache
@@ -70,12 +73,14 @@ def _cell(value) -> str:
 
 
 def _coerce(table: str, row: dict) -> dict:
-    """CSV text -> JSON types, by the table's schema. Empty cells are left out. Bad numbers are kept as
-    text so that schema validation reports them with their field."""
+    """CSV text -> JSON types, by the table's schema. Empty cells are left out, but for the required
+    columns HSDS allows empty (EMPTY_KEPT). Bad numbers are kept as text so that schema validation
+    reports them with their field."""
     props = table_schema(table)["properties"]
+    kept = EMPTY_KEPT.get(table, ())
     out = {}
     for key, value in row.items():
-        if key is None or value is None or value == "":
+        if key is None or value is None or (value == "" and key not in kept):
             continue
         kind = props.get(key, {}).get("type")
         if kind in ("number", "integer"):

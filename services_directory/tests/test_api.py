@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services_directory.hsds.validation import record_problems
-from services_directory.models import Service, TaxonomyTerm
+from services_directory.models import Location, Service, TaxonomyTerm
 from services_directory.services import AreaData, ScheduleData
 from usage.models import UsageCount
 
@@ -118,6 +118,34 @@ def test_details_validate_against_the_official_schemas(client, directory):
         assert record_problems(record=data, schema="taxonomy_term.json") == []
         taxonomy = _get(client, f"/api/hsds/taxonomies/{term.taxonomy.hsds_id}")
         assert record_problems(record=taxonomy, schema="taxonomy.json") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("postcode", ["6430", ""])
+def test_a_town_only_place_is_published_with_an_empty_street_and_validates(
+    client, directory, make_service, postcode
+):
+    """A program that gives only its town (and a town spanning several postcodes, none): its address
+    is published with address_1 (and postal_code) "", which HSDS requires as keys but allows empty."""
+    service = make_service("Goldfields program", at=(-30.749, 121.466, "Kalgoorlie", "WA", postcode))
+    Location.objects.filter(service_at_locations__service=service).update(
+        address_1="", description="Town only: the provider gives the venue when you call."
+    )
+    data = _get(client, f"/api/hsds/services/{service.hsds_id}")
+    assert record_problems(record=data, schema="compiled/service.json") == []
+    (address,) = data["service_at_locations"][0]["location"]["addresses"]
+    assert (address["address_1"], address["city"], address["state_province"]) == ("", "Kalgoorlie", "WA")
+    assert address["postal_code"] == postcode
+    detail = _get(client, f"/api/hsds/service_at_locations/{data['service_at_locations'][0]['id']}")
+    assert record_problems(record=detail, schema="compiled/service_at_location.json") == []
+    for url, schema in LIST_SCHEMAS.items():
+        if url.startswith(("/api/hsds/services", "/api/hsds/service_at_locations")):
+            for item in _get(client, url)["contents"]:
+                assert record_problems(record=item, schema=schema) == []
+    # Hidden (show_address False): no address and no coordinates, town-level or not.
+    Location.objects.filter(service_at_locations__service=service).update(show_address=False)
+    location = _get(client, f"/api/hsds/services/{service.hsds_id}")["service_at_locations"][0]["location"]
+    assert not {"addresses", "latitude", "longitude"} & set(location)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,6 @@ lines, public holidays, closures) and the phones, hours and accessibility of a p
 
 from __future__ import annotations
 
-import copy
 import datetime
 import io
 import json
@@ -209,19 +208,6 @@ def _clean_directory() -> None:
 EXPORT_SOURCE = "https://pause.test/api/hsds/"
 
 
-def _without_town_only_places(snap: dict) -> dict:
-    """The snapshot without the town, state and postcode of places that give no street: a program that
-    gives only its town exports no HSDS address (the exporter writes one only with its first line), so
-    those three do not survive a round trip yet; the coordinates do."""
-    snap = copy.deepcopy(snap)
-    for value in snap.values():
-        for location in value["locations"]:
-            fields = location[3]
-            if not fields[3]:  # address_1
-                fields[5:8] = []  # city, state, postcode
-    return snap
-
-
 def _placeless_ids() -> set[str]:
     """Listings with neither a located place nor a service area. A program whose town no source gives
     is kept (it has a page and text search finds it), but a feed record like it is refused, by design
@@ -257,8 +243,6 @@ def test_our_seed_data_survives_export_and_import_into_a_clean_directory(tmp_pat
     assert all("no Australian place" in p["reason"] for p in problems)
     after = {k: v for k, v in snapshot().items() if k in before}
     assert after.keys() == before.keys()
-    # Known gap: see test_a_town_only_place_keeps_its_town.
-    before, after = _without_town_only_places(before), _without_town_only_places(after)
     for key in before:
         assert after[key] == before[key], before[key]["fields"]["name"]
     # QLife is still kept in each state's local time, not Sydney's; holidays and closures kept.
@@ -284,23 +268,64 @@ def test_importing_our_export_over_itself_changes_nothing(tmp_path, seed_and_mor
         whole=False,
     )
     assert {p.id for p in result.problems} == placeless
-    assert _without_town_only_places(snapshot()) == _without_town_only_places(before)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap (issue 17): a town-only place (no street) exports no HSDS address, so an import of "
-    "our own export clears its town, state and postcode (the coordinates survive).",
-)
-def test_a_town_only_place_keeps_its_town(tmp_path, seed_and_more):
-    before = snapshot()
-    _export(tmp_path / "first")
-    importing.dataset_import(
-        dataset=importing.dataset_from_path(tmp_path / "first" / "services.json"),
-        source=EXPORT_SOURCE,
-        whole=False,
-    )
     assert snapshot() == before
+
+
+def _town_only() -> list[Location]:
+    """Listed places that give their town but no street (the programs' "Town only" places)."""
+    return list(
+        Location.objects.filter(
+            address_1="",
+            show_address=True,
+            service_at_locations__service__is_active=True,
+            latitude__isnull=False,
+        )
+        .exclude(city="")
+        .distinct()
+    )
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_a_town_only_place_keeps_its_town(tmp_path, seed_and_more, form):
+    """Issue 17's gap, closed: a town-only place exports an HSDS address with address_1 "" (required
+    by HSDS, no minimum length), so an import of our export into a clean directory keeps its town."""
+    places = _town_only()
+    assert places, "the seed's programs have town-only places"
+    towns = {str(p.hsds_id): (p.city, p.state_province, p.postal_code) for p in places}
+    exported = _export(tmp_path / "first")
+    addresses = {
+        a["location_id"]: a
+        for s in exported
+        for sal in s.get("service_at_locations", [])
+        for a in sal["location"].get("addresses", [])
+    }
+    for lid, (city, state, postcode) in towns.items():
+        assert addresses[lid]["address_1"] == ""
+        assert (addresses[lid]["city"], addresses[lid]["state_province"]) == (city, state)
+        assert addresses[lid]["postal_code"] == postcode
+    _clean_directory()
+    source = tmp_path / "first" / ("services.json" if form == "json" else "csv")
+    importing.dataset_import(dataset=importing.dataset_from_path(source), source=EXPORT_SOURCE, whole=False)
+    after = {str(p.hsds_id): (p.city, p.state_province, p.postal_code) for p in _town_only()}
+    assert after == towns
+
+
+def test_a_hidden_place_still_exports_no_address_or_coordinates(tmp_path, seed_and_more):
+    """Privacy (show_address False, e.g. a safe house) is unchanged: no address, not even a town-level
+    one, and no coordinates; a street-less hidden place is not exported as a town-only one either."""
+    hidden = _town_only()[0]
+    street = Location.objects.filter(show_address=True).exclude(address_1="").first()
+    Location.objects.filter(pk__in=[hidden.pk, street.pk]).update(show_address=False)
+    exported = _export(tmp_path / "first")
+    locations = {
+        sal["location"]["id"]: sal["location"] for s in exported for sal in s.get("service_at_locations", [])
+    }
+    for location in (hidden, street):
+        found = locations.get(str(location.hsds_id))
+        if found is not None:
+            assert "addresses" not in found and "latitude" not in found and "longitude" not in found
+    text = (tmp_path / "first" / "services.json").read_text()
+    assert street.address_1 not in text
 
 
 def test_hours_attributes_from_a_feed_are_checked_not_trusted(tmp_path, seed_and_more):

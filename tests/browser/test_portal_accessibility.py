@@ -67,6 +67,9 @@ def test_portal_account_pages_have_no_axe_violations(context, site_server, axe_s
     check()
     page.fill("input[name=code]", "123")  # an error state
     page.click("main form button[type=submit]")
+    # The page comes back at the same address: wait for it, or axe may read it half loaded (unstyled).
+    page.wait_for_selector(".error-summary")
+    page.wait_for_load_state("load")
     check()
     page.fill("input[name=code]", provider.code())
     page.click("main form button[type=submit]")

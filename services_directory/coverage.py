@@ -9,7 +9,6 @@ in-person program runs; a man's road trip is longer.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import yaml
 from django.db.models import Q
 
 from services_directory.models import STATES, Place, Service, ServiceAtLocation
+from services_directory.postcode_points import km
 
 CENTRES_FILE = Path(__file__).resolve().parent / "data" / "urban_centres.yaml"
 REACH_KM = 150
@@ -55,15 +55,6 @@ class Coverage:
     @property
     def fraction(self) -> float:
         return self.within_reach / len(self.centres) if self.centres else 0.0
-
-
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    la1, la2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((la2 - la1) / 2) ** 2
-        + math.cos(la1) * math.cos(la2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _programs():
@@ -123,13 +114,13 @@ def coverage() -> Coverage:
     rows = []
     for centre in centres():
         lat, lon = _centre_point(centre)
-        best = min(points, key=lambda p: km(lat, lon, p[3], p[4]), default=None)
+        best = min(points, key=lambda p: km((lat, lon), (p[3], p[4])), default=None)
         rows.append(
             CentreRow(
                 rank=centre["rank"],
                 name=centre["name"],
                 state=centre["state"],
-                nearest_km=round(km(lat, lon, best[3], best[4]), 1) if best else None,
+                nearest_km=round(km((lat, lon), (best[3], best[4])), 1) if best else None,
                 nearest_program=best[0] if best else "",
                 nearest_town=f"{best[1]} {best[2]}" if best else "",
                 remote_program=bool(remote_states[centre["state"]]),

@@ -15,7 +15,6 @@ if given) to one place; codes come from the lists in README.md.
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from services_directory.models import LANGUAGE_NAMES, STATES, Place
 from services_directory.places import is_valid_postcode, normalise_name
+from services_directory.postcode_points import km
 
 PROGRAMS_DIR = Path(__file__).resolve().parent / "data" / "programs"
 NATIONAL_FILE = Path(__file__).resolve().parent / "data" / "national_services.yaml"
@@ -137,15 +137,6 @@ def australian_number(value) -> bool:
     return parsed.country_code == 61 and phonenumbers.is_valid_number(parsed)
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    la1, la2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((la2 - la1) / 2) ** 2
-        + math.cos(la1) * math.cos(la2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 6371 * 2 * math.asin(min(1.0, math.sqrt(a)))
-
-
 def resolve_town(*, town: str, state: str, postcode: str | None) -> ProgramPlace | str:
     """The gazetteer place for a town in a state (and postcode if given), or why there is none.
 
@@ -160,7 +151,7 @@ def resolve_town(*, town: str, state: str, postcode: str | None) -> ProgramPlace
     if not rows:
         return f"{town} {state} is not in the gazetteer (write the name as the gazetteer does, or add a postcode)"
     first = rows[0]
-    if any(_km(first.latitude, first.longitude, r.latitude, r.longitude) > SAME_PLACE_KM for r in rows):
+    if any(km((first.latitude, first.longitude), (r.latitude, r.longitude)) > SAME_PLACE_KM for r in rows):
         codes = sorted({r.postcode for r in rows})
         return f"{town} {state} names places far apart (postcodes {', '.join(codes)}): give the postcode"
     postcodes = sorted({r.postcode for r in rows})

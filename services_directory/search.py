@@ -799,21 +799,20 @@ def search_services(
 
     # 2-4. Local services, services covering the area, and (with a place and words) the national and
     # state lines the words match.
-    found = _find(
-        engine,
-        query=query,
-        words=words,
-        synonyms=synonyms,
-        filters=filters,
-        place=place,
-        radius_km=radius_km,
-        page=page,
-        now=now,
-        demo=demo,
-        talk_now_ids=talk_now_ids,
-        messages=messages,
-        crisis=crisis,
-    )
+    # What both the full and the relaxed search below share.
+    shared = {
+        "synonyms": synonyms,
+        "filters": filters,
+        "place": place,
+        "radius_km": radius_km,
+        "page": page,
+        "now": now,
+        "demo": demo,
+        "talk_now_ids": talk_now_ids,
+        "messages": messages,
+        "crisis": crisis,
+    }
+    found = _find(engine, query=query, words=words, **shared)
     matched_words: list[str] = []
     if query and found.empty:
         # One unknown word must not empty the page: keep the words some listing holds, and match any of
@@ -823,22 +822,7 @@ def search_services(
         known = engine.known_words(content, demo=demo) if len(content) > 1 else []
         if known:
             relaxed = " or ".join(known)
-            found = _find(
-                engine,
-                query=relaxed,
-                words=known,
-                synonyms=synonyms,
-                filters=filters,
-                place=place,
-                radius_km=radius_km,
-                page=page,
-                now=now,
-                demo=demo,
-                talk_now_ids=talk_now_ids,
-                messages=messages,
-                any_word=True,
-                crisis=crisis,
-            )
+            found = _find(engine, query=relaxed, words=known, any_word=True, **shared)
             if not found.empty:
                 matched_words = known
                 info.notes.append(f"No listing matched every word; matched any of: {', '.join(known)}")

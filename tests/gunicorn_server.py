@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,9 +16,27 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.test_production import production_env
-
 ROOT = Path(settings.BASE_DIR)
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests' live server; production never has it.
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        PRODUCTION="1",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def database_url_of_tests() -> str:

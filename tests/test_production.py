@@ -7,10 +7,7 @@ headers, its Observatory score, its refusal of oversized input and every line it
 from __future__ import annotations
 
 import http.client
-import os
 import re
-import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from tests import observatory
+from tests.gunicorn_server import free_port, gunicorn, production_env
 
 ROOT = Path(settings.BASE_DIR)
 MARKERS = {
@@ -32,56 +30,10 @@ MARKERS = {
 pytestmark = pytest.mark.slow
 
 
-def production_env(tmp_path: Path) -> dict[str, str]:
-    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests' live server; production never has it.
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(
-        PRODUCTION="1",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
-        STATIC_ROOT=str(tmp_path / "static"),
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[dict]:
-    tmp_path = tmp_path_factory.mktemp("production")
-    env = production_env(tmp_path)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    port = free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
-    env["WEB_CONCURRENCY"] = "1"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
-                    time.sleep(0.1)
-            yield {"port": port, "log": log_path}
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with gunicorn(tmp_path_factory.mktemp("production"), port=free_port()) as running:
+        yield running
 
 
 def fetch(server, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None):

@@ -167,6 +167,15 @@ def place_for_postcode(postcode: str) -> Place | None:
     return postcode_place(postcode)
 
 
+def _areas_covering(*, place: Place, postcode: str) -> Q:
+    """Service areas that cover the postcode by name: national, its state, or a postcode list."""
+    return (
+        Q(scope=AreaScope.NATIONAL)
+        | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
+        | Q(scope=AreaScope.POSTCODES, postcodes__contains=f" {postcode} ")
+    )
+
+
 def services_near_postcode(qs: QuerySet[Service], *, place: Place | None, postcode: str) -> QuerySet[Service]:
     """`postcode` on /services (not in the HSDS API description, which has it on /service_at_locations
     only): services whose area covers the postcode (national, its state, a postcode list, a radius),
@@ -174,11 +183,7 @@ def services_near_postcode(qs: QuerySet[Service], *, place: Place | None, postco
     within 50 km. An unknown postcode matches nothing."""
     if place is None:
         return qs.none()
-    coverage = (
-        Q(scope=AreaScope.NATIONAL)
-        | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
-        | Q(scope=AreaScope.POSTCODES, postcodes__contains=f" {postcode} ")
-    )
+    coverage = _areas_covering(place=place, postcode=postcode)
     covers = Exists(ServiceArea.objects.filter(coverage, service=OuterRef("pk")))
     within_radius = Exists(
         ServiceArea.objects.filter(
@@ -206,11 +211,7 @@ def near_postcode(
     locations within that many metres of the postcode's centre. An unknown postcode matches nothing."""
     if place is None:
         return qs.none()
-    coverage = (
-        Q(scope=AreaScope.NATIONAL)
-        | Q(scope=AreaScope.STATE, states__contains=f" {place.state} ")
-        | Q(scope=AreaScope.POSTCODES, postcodes__contains=f" {postcode} ")
-    )
+    coverage = _areas_covering(place=place, postcode=postcode)
     if proximity_m is None:
         has_area = Exists(ServiceArea.objects.filter(service=OuterRef("service")))
         covers = Exists(ServiceArea.objects.filter(coverage, service=OuterRef("service")))
